@@ -1,0 +1,179 @@
+"""HTTP control surface under `/_emu/`: people, their messages and presses, for the playground."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from bot.emulator.emulator import Emulator
+
+MAX_WAIT = 30.0
+
+
+def _error(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+class ControlRoutes:
+    """JSON routes that let a web page or a test play the people talking to the bot."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+
+    def register(self, app: web.Application) -> None:
+        """Adds the `/_emu/` routes."""
+        r = app.router
+        r.add_get("/_emu/info", self.info)
+        r.add_get("/_emu/users", self.list_users)
+        r.add_post("/_emu/users", self.create_user)
+        r.add_patch("/_emu/users/{id}", self.update_user)
+        r.add_post("/_emu/users/{id}/messages", self.send)
+        r.add_post("/_emu/users/{id}/press", self.press)
+        r.add_get("/_emu/users/{id}/chat", self.chat)
+        r.add_get("/_emu/users/{id}/commands", self.commands)
+        r.add_get("/_emu/files/{file_id}", self.file)
+        r.add_post("/_emu/reset", self.reset)
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text='{"error": "JSON body expected"}') from None
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text='{"error": "JSON object expected"}')
+        return body
+
+    def _uid(self, request: web.Request) -> int:
+        raw = request.match_info["id"]
+        if not raw.isdigit() or int(raw) not in self.emu.state.users:
+            raise web.HTTPNotFound(
+                text=f'{{"error": "no user {raw}"}}', content_type="application/json"
+            )
+        return int(raw)
+
+    async def info(self, request: web.Request) -> web.Response:
+        """GET /_emu/info."""
+        return web.json_response(
+            {
+                "api_url": self.emu.api_url,
+                "base_url": self.emu.base_url,
+                "token": self.emu.token,
+                "bot_username": self.emu.bot_username,
+                "version": self.emu.state.version,
+            }
+        )
+
+    async def list_users(self, request: web.Request) -> web.Response:
+        """GET /_emu/users."""
+        return web.json_response([u.to_json() for u in self.emu.state.users.values()])
+
+    async def create_user(self, request: web.Request) -> web.Response:
+        """POST /_emu/users {first_name, language_code?, username?, last_name?}."""
+        body = await self._body(request)
+        try:
+            uid = self.emu.add_user(
+                str(body.get("first_name") or ""),
+                language_code=body.get("language_code"),
+                username=body.get("username"),
+                last_name=body.get("last_name"),
+                user_id=body.get("id"),
+            )
+        except ValueError as err:
+            return _error(400, str(err))
+        return web.json_response(self.emu.user(uid).to_json(), status=201)
+
+    async def update_user(self, request: web.Request) -> web.Response:
+        """PATCH /_emu/users/{id} {language_code?, blocked?}."""
+        uid = self._uid(request)
+        body = await self._body(request)
+        if "language_code" in body:
+            self.emu.set_language(uid, body["language_code"])
+        if body.get("blocked") is True:
+            self.emu.block(uid)
+        elif body.get("blocked") is False:
+            self.emu.unblock(uid)
+        return web.json_response(self.emu.user(uid).to_json())
+
+    async def send(self, request: web.Request) -> web.Response:
+        """POST /_emu/users/{id}/messages {text}."""
+        uid = self._uid(request)
+        body = await self._body(request)
+        try:
+            message = await self.emu.send_text(uid, str(body.get("text") or ""))
+        except ValueError as err:
+            return _error(400, str(err))
+        return web.json_response(message.to_json(), status=201)
+
+    async def press(self, request: web.Request) -> web.Response:
+        """POST /_emu/users/{id}/press {label, message_id?} or {data, message_id}."""
+        uid = self._uid(request)
+        body = await self._body(request)
+        message_id = body.get("message_id")
+        try:
+            if "data" in body:
+                if not isinstance(message_id, int):
+                    return _error(400, "message_id is required with data")
+                result = await self.emu.press_data(uid, message_id, str(body["data"]))
+            else:
+                result = await self.emu.press(uid, str(body.get("label") or ""), message_id)
+        except LookupError as err:
+            labels = [m.buttons for m in self.emu.bot_messages(uid) if m.inline_buttons][-1:]
+            return _error(404, str(err), labels=labels[0] if labels else [])
+        return web.json_response(asdict(result))
+
+    async def chat(self, request: web.Request) -> web.Response:
+        """GET /_emu/users/{id}/chat?since=VERSION&wait=SECONDS (long poll)."""
+        uid = self._uid(request)
+        try:
+            since = int(request.query.get("since", "0"))
+            wait = min(max(float(request.query.get("wait", "0")), 0.0), MAX_WAIT)
+        except ValueError:
+            return _error(400, "since must be an integer and wait a number")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            chat = self.emu.state.chats.get(uid)
+            messages = sorted(
+                (m for m in (chat.messages.values() if chat else []) if m.version > since),
+                key=lambda m: m.message_id,
+            )
+            if since == 0:
+                messages = [m for m in messages if not m.deleted]
+            remaining = deadline - loop.time()
+            if messages or remaining <= 0 or self.emu.api.closing:
+                return web.json_response(
+                    {
+                        "version": self.emu.state.version,
+                        "messages": [m.to_json() for m in messages],
+                    }
+                )
+            await self.emu.state.changed.wait(remaining)
+
+    async def commands(self, request: web.Request) -> web.Response:
+        """GET /_emu/users/{id}/commands."""
+        return web.json_response(self.emu.effective_commands(self._uid(request)))
+
+    async def file(self, request: web.Request) -> web.Response:
+        """GET /_emu/files/{file_id}."""
+        stored = self.emu.state.files.get(request.match_info["file_id"])
+        if stored is None:
+            return _error(404, "no such file")
+        ascii_name = stored.file_name.encode("ascii", "replace").decode().replace('"', "")
+        disposition = (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(stored.file_name)}"
+        )
+        return web.Response(
+            body=stored.data,
+            content_type=stored.mime_type,
+            headers={"Content-Disposition": disposition},
+        )
+
+    async def reset(self, request: web.Request) -> web.Response:
+        """POST /_emu/reset."""
+        self.emu.reset()
+        return web.json_response({"ok": True, "version": self.emu.state.version})

@@ -1,0 +1,310 @@
+"""The Emulator: a strict local Telegram Bot API server plus the people who talk to the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.emulator.api import BotApi
+from bot.emulator.control import ControlRoutes
+from bot.emulator.messaging import UPLOAD_LIMIT
+from bot.emulator.objects import member_update, message_api
+from bot.emulator.rate import RateLimit
+from bot.emulator.server import BotApiRoutes
+from bot.emulator.spec import load_spec
+from bot.emulator.state import CallbackResult, Clock, EmuMessage, EmuUser, State, SystemClock
+from bot.emulator.text import detect_entities, utf16_len
+
+DEFAULT_TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
+_TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class Emulator:
+    """A local Bot API server that checks requests like Telegram and plays the people."""
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        bot_username: str = "passerelle_bot",
+        rate_limit_per_second: int | None = 30,
+        clock: Clock | None = None,
+        bot_first_name: str = "Passerelle",
+    ) -> None:
+        if not _TOKEN.match(token):
+            raise ValueError("token must look like a Telegram token: '<digits>:<secret>'")
+        self.token = token
+        self.bot_username = bot_username
+        self.clock: Clock = clock or SystemClock()
+        self.state = State(self.clock)
+        self.rate = RateLimit(rate_limit_per_second, self.clock) if rate_limit_per_second else None
+        me = {
+            "id": int(token.split(":", 1)[0]),
+            "is_bot": True,
+            "first_name": bot_first_name,
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+        self.api = BotApi(self.state, load_spec(), me, self.rate)
+        self._routes = BotApiRoutes(self.api, token)
+        self.app = web.Application(client_max_size=UPLOAD_LIMIT + 1024 * 1024)
+        self._routes.register(self.app)
+        ControlRoutes(self).register(self.app)
+        self._runner: web.AppRunner | None = None
+        self.host = "127.0.0.1"
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        """Returns the server's root URL."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Returns the Bot API base URL (PTB's `base_url`)."""
+        return f"{self.base_url}/bot"
+
+    @property
+    def file_url(self) -> str:
+        """Returns the file download base URL (PTB's `base_file_url`)."""
+        return f"{self.base_url}/file/bot"
+
+    @property
+    def requests(self) -> list[tuple[str, dict[str, Any]]]:
+        """Returns every Bot API request received, as (method, params)."""
+        return self._routes.requests
+
+    @property
+    def errors(self) -> list[tuple[str, int, str]]:
+        """Returns every error answered, as (method, error_code, description)."""
+        return self._routes.errors
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Starts serving HTTP; port 0 picks a free port."""
+        if self._runner is not None:
+            raise RuntimeError("emulator already started")
+        self.api.closing = False
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        self._runner = runner
+        self.host = host
+        sockets = [s for s in runner.addresses if isinstance(s, tuple)]
+        self.port = int(sockets[0][1]) if sockets else port
+
+    async def stop(self) -> None:
+        """Ends pending long polls and stops serving."""
+        self.api.closing = True
+        self.state.changed.notify()
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    def reset(self) -> None:
+        """Forgets people, chats, files and pending updates; keeps token, commands and settings."""
+        self.state.reset()
+        if self.rate is not None:
+            self.rate.reset()
+
+    def add_user(
+        self,
+        first_name: str,
+        language_code: str | None = "en",
+        username: str | None = None,
+        last_name: str | None = None,
+        user_id: int | None = None,
+    ) -> int:
+        """Adds a person; returns her user id (also her private chat id)."""
+        user = self.state.add_user(
+            first_name,
+            language_code=language_code,
+            username=username,
+            last_name=last_name,
+            user_id=user_id,
+        )
+        return user.id
+
+    def user(self, uid: int) -> EmuUser:
+        """Returns a person."""
+        return self.state.user(uid)
+
+    def set_language(self, uid: int, language_code: str | None) -> None:
+        """Changes the language of a person's Telegram app."""
+        self.state.user(uid).language_code = language_code or None
+        self.state.bump()
+
+    def _bot_member_update(self, user: EmuUser, old: str, new: str) -> None:
+        chat = self.state.chats[user.id]
+        date = int(self.clock.now().timestamp())
+        self.state.push_update("my_chat_member", member_update(chat, self.api.bot, old, new, date))
+
+    def block(self, uid: int) -> None:
+        """The person blocks the bot: sending to her fails with 403."""
+        user = self.state.user(uid)
+        if not user.blocked:
+            user.blocked = True
+            self._bot_member_update(user, "member", "kicked")
+            self.state.bump()
+
+    def unblock(self, uid: int) -> None:
+        """The person unblocks the bot."""
+        user = self.state.user(uid)
+        if user.blocked:
+            user.blocked = False
+            self._bot_member_update(user, "kicked", "member")
+            self.state.bump()
+
+    def _message_api(self, message: EmuMessage) -> dict[str, Any]:
+        return message_api(self.state, message, self.api.bot)
+
+    async def send_text(self, uid: int, text: str) -> EmuMessage:
+        """The person types and sends a text message (a blocked bot is unblocked first)."""
+        user = self.state.user(uid)
+        text = text.strip()
+        if not text or utf16_len(text) > 4096:
+            raise ValueError("a message must have 1-4096 characters")
+        self.unblock(uid)
+        user.started = True
+        message = self.state.new_message(
+            self.state.chats[uid],
+            from_bot=False,
+            text=text,
+            html=None,
+            entities=detect_entities(text),
+            reply_markup=None,
+            document=None,
+            photo=False,
+        )
+        self.state.push_update("message", self._message_api(message))
+        await asyncio.sleep(0)
+        return message
+
+    def _keyboard_message(self, uid: int, message_id: int | None) -> EmuMessage:
+        chat = self.state.chats[self.state.user(uid).id]
+        if message_id is not None:
+            message = chat.messages.get(message_id)
+            if message is None or message.deleted:
+                raise LookupError(f"no message {message_id} in the chat with {uid}")
+            return message
+        for message in sorted(chat.messages.values(), key=lambda m: -m.message_id):
+            if message.from_bot and not message.deleted and message.inline_buttons:
+                return message
+        raise LookupError(f"no bot message with an inline keyboard in the chat with {uid}")
+
+    async def press(
+        self,
+        uid: int,
+        label: str,
+        message_id: int | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test API
+    ) -> CallbackResult:
+        """Presses the first inline button whose label contains `label`; returns the answer."""
+        message = self._keyboard_message(uid, message_id)
+        for button in message.inline_buttons:
+            if label.lower() in str(button.get("text", "")).lower():
+                if "callback_data" not in button:
+                    raise LookupError(f"button {button['text']!r} sends no callback: {button}")
+                return await self._press(uid, message, button["callback_data"], timeout)
+        raise LookupError(
+            f"no button containing {label!r} on message {message.message_id}; "
+            f"buttons: {message.buttons}"
+        )
+
+    async def press_data(
+        self,
+        uid: int,
+        message_id: int,
+        data: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test API
+    ) -> CallbackResult:
+        """Sends a callback query with arbitrary (possibly forged) data for a message."""
+        message = self._keyboard_message(uid, message_id)
+        return await self._press(uid, message, data, timeout)
+
+    async def _press(
+        self, uid: int, message: EmuMessage, data: str, seconds: float
+    ) -> CallbackResult:
+        user = self.state.user(uid)
+        self.unblock(uid)
+        user.started = True
+        query = self.state.new_query(uid, message.message_id, data)
+        payload = {
+            "id": query.id,
+            "from": user.to_api(),
+            "message": self._message_api(message),
+            "chat_instance": self.state.chats[uid].instance,
+            "data": data,
+        }
+        self.state.push_update("callback_query", payload)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while query.result is None and loop.time() < deadline:
+            await self.state.changed.wait(deadline - loop.time())
+        return query.result or CallbackResult(None, False, False)
+
+    def chat(self, uid: int) -> list[EmuMessage]:
+        """Returns the whole private chat, oldest first, as it currently stands."""
+        chat = self.state.chats[self.state.user(uid).id]
+        return [
+            m for m in sorted(chat.messages.values(), key=lambda m: m.message_id) if not m.deleted
+        ]
+
+    def bot_messages(self, uid: int) -> list[EmuMessage]:
+        """Returns the bot's messages in a private chat, oldest first."""
+        return [m for m in self.chat(uid) if m.from_bot]
+
+    def mark(self) -> int:
+        """Returns a cursor: wait_for(since=mark()) only sees later sends and edits."""
+        return self.state.version
+
+    async def wait_for(
+        self,
+        uid: int,
+        contains: str | None = None,
+        predicate: Callable[[EmuMessage], bool] | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test API
+        since: int = 0,
+    ) -> EmuMessage:
+        """Waits for a bot message sent or edited after `since` that matches; returns it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            candidates = sorted(
+                (m for m in self.bot_messages(uid) if m.version > since), key=lambda m: m.version
+            )
+            for message in candidates:
+                if contains is not None and contains.lower() not in message.text.lower():
+                    continue
+                if predicate is not None and not predicate(message):
+                    continue
+                return message
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                last = [m.text[:200] for m in self.bot_messages(uid)[-5:]]
+                raise TimeoutError(
+                    f"no bot message matching contains={contains!r} after version {since} "
+                    f"within {timeout}s; last bot messages: {last}"
+                )
+            await self.state.changed.wait(remaining)
+
+    def commands(
+        self, language_code: str = "", scope: dict[str, Any] | None = None
+    ) -> list[dict[str, str]]:
+        """Returns what setMyCommands stored for exactly this scope and language."""
+        return list(self.api.commands.get((self.api.scope_key(scope), language_code), []))
+
+    def effective_commands(self, uid: int) -> list[dict[str, str]]:
+        """Returns the commands the person's Telegram would show."""
+        return self.api.effective_commands(uid)
+
+    def pending_updates(self) -> list[dict[str, Any]]:
+        """Returns the updates not yet confirmed by the bot."""
+        return list(self.state.updates)
