@@ -1,0 +1,73 @@
+"""The application core: every service, built once from the settings and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock, SystemClock
+from bot.db import Database
+from bot.i18n import Catalogs, Translator, catalogs
+from bot.inputs import PendingInputs
+from bot.onboarding import Onboarding
+from bot.people import People
+from bot.settings import Settings
+from bot.staff import Staff
+from dialogs.loader import FLOWS_DIR, Form, load_form
+
+
+@dataclass
+class Core:
+    """The services one running bot uses."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    catalogs: Catalogs
+    form: Form
+    people: People
+    staff: Staff
+    onboarding: Onboarding
+    inputs: PendingInputs
+
+    def t(self, language: str) -> Translator:
+        """The translator for a language."""
+        return self.catalogs.get(language)
+
+    async def cancel_inputs(self, user_id: int) -> bool:
+        """Drops any free text the bot was waiting for from this person."""
+        return await self.inputs.clear(user_id)
+
+    async def close(self) -> None:
+        """Closes the database."""
+        await self.db.close()
+
+
+def load_application_form(books: Catalogs) -> Form:
+    """Loads the questionnaire and checks every text is translated in every language."""
+
+    def missing(msgid: str) -> list[str]:
+        return [lang for lang in books.languages if not books.has(lang, msgid)]
+
+    return load_form(FLOWS_DIR / "application.toml", missing)
+
+
+async def build_core(
+    settings: Settings, clock: Clock | None = None, books: Catalogs | None = None
+) -> Core:
+    """Opens (and migrates) the database and wires every service."""
+    clock = clock or SystemClock()
+    books = books or catalogs()
+    form = load_application_form(books)
+    db = Database(settings.db)
+    await db.open()
+    return Core(
+        settings=settings,
+        db=db,
+        clock=clock,
+        catalogs=books,
+        form=form,
+        people=People(db, clock, books, settings.default_language),
+        staff=Staff(db, clock, settings.admins),
+        onboarding=Onboarding(db, clock, form),
+        inputs=PendingInputs(db, clock),
+    )

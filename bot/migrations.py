@@ -1,0 +1,117 @@
+"""The ordered, recorded list of schema migrations; each runs atomically with its record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step, applied once in a transaction together with its record."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "people, applications and answers",
+        (
+            """CREATE TABLE people (
+                user_id INTEGER PRIMARY KEY,
+                first_name TEXT NOT NULL DEFAULT '',
+                last_name TEXT,
+                username TEXT,
+                language TEXT NOT NULL,
+                language_chosen INTEGER NOT NULL DEFAULT 0,
+                timezone TEXT,
+                unreachable INTEGER NOT NULL DEFAULT 0,
+                consented_at TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX people_username ON people(lower(username))",
+            """CREATE TABLE applications (
+                user_id INTEGER PRIMARY KEY REFERENCES people(user_id) ON DELETE CASCADE,
+                flow TEXT NOT NULL,
+                status TEXT NOT NULL,
+                step TEXT,
+                round INTEGER NOT NULL DEFAULT 0,
+                active INTEGER NOT NULL DEFAULT 1,
+                editing INTEGER NOT NULL DEFAULT 0,
+                draft TEXT,
+                role TEXT,
+                outcome TEXT,
+                reasons TEXT NOT NULL DEFAULT '[]',
+                cohort TEXT,
+                started_at TEXT NOT NULL,
+                submitted_at TEXT,
+                updated_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX applications_status ON applications(status, submitted_at)",
+            """CREATE TABLE answers (
+                user_id INTEGER NOT NULL REFERENCES people(user_id) ON DELETE CASCADE,
+                step TEXT NOT NULL,
+                value TEXT NOT NULL,
+                answered_at TEXT NOT NULL,
+                PRIMARY KEY (user_id, step)
+            )""",
+            """CREATE TABLE processed_updates (
+                update_id INTEGER PRIMARY KEY,
+                at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+            )""",
+        ),
+    ),
+    Migration(
+        2,
+        "staff, audit log, review decisions and pairs",
+        (
+            """CREATE TABLE staff (
+                user_id INTEGER PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'staff')),
+                added_by INTEGER,
+                added_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE staff_invites (
+                code TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('admin', 'staff')),
+                created_by INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                used_by INTEGER,
+                used_at TEXT
+            )""",
+            """CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at TEXT NOT NULL,
+                actor_id INTEGER NOT NULL,
+                action TEXT NOT NULL,
+                subject_id INTEGER,
+                details TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "ALTER TABLE applications ADD COLUMN decided_at TEXT",
+            "ALTER TABLE applications ADD COLUMN decided_by INTEGER",
+            "ALTER TABLE applications ADD COLUMN decision_note TEXT",
+            "ALTER TABLE people ADD COLUMN capacity INTEGER NOT NULL DEFAULT 4",
+            """CREATE TABLE pairs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                mentor_id INTEGER NOT NULL,
+                mentee_id INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                created_by INTEGER NOT NULL,
+                override INTEGER NOT NULL DEFAULT 0,
+                ended_at TEXT,
+                ended_by INTEGER
+            )""",
+            "CREATE UNIQUE INDEX pairs_active_mentee ON pairs(mentee_id) WHERE ended_at IS NULL",
+            "CREATE INDEX pairs_mentor ON pairs(mentor_id) WHERE ended_at IS NULL",
+            """CREATE TABLE pending_inputs (
+                user_id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL
+            )""",
+        ),
+    ),
+)

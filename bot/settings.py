@@ -1,0 +1,85 @@
+"""Settings read from the environment and a `.env` file, validated once at start."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Language = Literal["en", "fr", "es"]
+LANGUAGES: tuple[Language, ...] = ("en", "fr", "es")
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parses a lead time such as `24h`, `90m`, `30s` or `2d`."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration such as 24h, 90m, 30s or 2d")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one running bot."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PASSERELLE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    token: str = ""
+    api_url: str = "https://api.telegram.org/bot"
+    db: Path = Path("passerelle.db")
+    admins: Annotated[tuple[int, ...], NoDecode] = ()
+    default_language: Language = "en"
+    reminders: Annotated[tuple[timedelta, ...], NoDecode] = (
+        timedelta(hours=24),
+        timedelta(hours=1),
+    )
+    meeting_url: str = "https://meet.jit.si/passerelle-{code}"
+    poll_timeout: int = Field(default=25, ge=0, le=50)
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            try:
+                return tuple(int(part) for part in parts)
+            except ValueError:
+                raise ValueError("must be comma-separated Telegram user ids") from None
+        return value
+
+    @field_validator("reminders", mode="before")
+    @classmethod
+    def _split_reminders(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(parse_duration(part) for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("meeting_url")
+    @classmethod
+    def _meeting_url_has_code(cls, value: str) -> str:
+        if "{code}" not in value:
+            raise ValueError("must contain {code}")
+        return value
+
+
+class SettingsError(Exception):
+    """Invalid configuration, with a message naming the variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Builds the settings or raises SettingsError naming the offending variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        variable = f"PASSERELLE_{field.upper()}"
+        raise SettingsError(f"invalid {variable}: {first['msg']}") from None

@@ -1,0 +1,45 @@
+"""What /status tells a person about her application (and, later, her pairs)."""
+
+from __future__ import annotations
+
+from bot.core import Core
+from bot.i18n import Html, Translator
+from bot.onboarding import APPROVED, IN_PROGRESS, NOT_ELIGIBLE, PENDING, REJECTED
+from bot.people import Person
+from bot.review_view import outcome_label
+
+
+async def status_text(core: Core, t: Translator, person: Person) -> str:
+    """Describes where the person's application stands."""
+    record = await core.onboarding.get(person.user_id)
+    if record is None:
+        return t("You have not applied yet. Send /start to apply to the program.")
+    if record.status == IN_PROGRESS:
+        step = core.form.by_id.get(record.state.step or "")
+        where = t(step.name) if step else t("the summary")
+        answered = len(record.state.answers)
+        return (
+            t.plural(
+                "Your application is in progress: {count} answer so far. Next: {where}.",
+                "Your application is in progress: {count} answers so far. Next: {where}.",
+                answered,
+                where=Html(where),
+            )
+            + "\n"
+            + t("Send /start to continue it.")
+        )
+    if record.status == NOT_ELIGIBLE:
+        return t("Your last application ended as not eligible. Send /start to apply again.")
+    lines = []
+    if record.status == PENDING:
+        lines.append(
+            t(
+                "Your application is complete ({outcome}) and waiting for review by program staff.",
+                outcome=Html(outcome_label(t, record.outcome)),
+            )
+        )
+    elif record.status == APPROVED:
+        lines.append(t("Your application was approved. Welcome to the program!"))
+    elif record.status == REJECTED:
+        lines.append(t("Your application was not accepted."))
+    return "\n".join(lines)

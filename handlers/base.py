@@ -1,0 +1,62 @@
+"""What every handler shares: parsing the sender, the per-update turn, delivering a response."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.core import Core
+from bot.i18n import Translator
+from bot.people import Person, Who
+from bot.replies import Response
+from handlers.sender import Sender
+
+Context = ContextTypes.DEFAULT_TYPE
+Callback = Callable[[Update, Context], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What handlers need: the core and the sender."""
+
+    core: Core
+    sender: Sender
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One update from one person, parsed."""
+
+    update_id: int
+    who: Who
+    person: Person
+    t: Translator
+    chat_id: int
+
+
+def who_of(update: Update) -> Who:
+    """The sender of an update."""
+    user = update.effective_user
+    assert user is not None
+    return Who(user.id, user.first_name, user.last_name, user.username, user.language_code)
+
+
+async def turn(deps: Deps, update: Update, keep_names: bool = False) -> Turn:
+    """Parses an update and loads (or creates) the person who sent it."""
+    who = who_of(update)
+    if not keep_names:
+        keep_names = await deps.core.staff.is_staff(who.user_id)
+    person = await deps.core.people.touch(who, keep_names=keep_names)
+    return Turn(update.update_id, who, person, deps.core.t(person.language), who.user_id)
+
+
+async def respond(deps: Deps, update: Update, response: Response) -> None:
+    """Answers the button press (always) and sends the replies."""
+    query = update.callback_query
+    if query is not None:
+        await deps.sender.answer(query.id, response.toast)
+    await deps.sender.deliver(response.replies)

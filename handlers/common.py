@@ -1,0 +1,124 @@
+"""Commands for everyone: /help, /language, /status, /cancel, unknown commands."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.callbacks import BadCallback, decode, encode
+from bot.help_view import EVERYONE, help_text
+from bot.onboarding_view import render
+from bot.replies import Button, Edit, Response, Toast
+from bot.status_view import status_text
+from dialogs.runner_types import Begin
+from handlers import menu
+from handlers.base import Context, Deps, respond, turn
+
+LANGUAGE_NAMESPACE = "lang"
+
+
+def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Adds the commands everyone can use."""
+    core = deps.core
+
+    async def show_help(update: Update, context: Context) -> None:
+        """Lists what the person can do (and the staff commands for staff)."""
+        now = await turn(deps, update)
+        staff = await core.staff.is_staff(now.person.user_id)
+        await respond(deps, update, _one(now.chat_id, help_text(now.t, staff)))
+
+    async def show_status(update: Update, context: Context) -> None:
+        """Tells the person where her application stands."""
+        now = await turn(deps, update)
+        await respond(deps, update, _one(now.chat_id, await status_text(core, now.t, now.person)))
+
+    async def cancel(update: Update, context: Context) -> None:
+        """Stops the current flow and keeps every answer given so far."""
+        now = await turn(deps, update)
+        stopped = await core.onboarding.pause(now.person.user_id)
+        stopped = await core.cancel_inputs(now.person.user_id) or stopped
+        if stopped:
+            text = now.t("Stopped. Your answers are kept: send /start to continue later.")
+        else:
+            text = now.t("There is nothing to stop right now.")
+        await respond(deps, update, _one(now.chat_id, text))
+
+    async def choose_language(update: Update, context: Context) -> None:
+        """Offers the available languages, each named in itself."""
+        now = await turn(deps, update)
+        buttons = tuple(
+            (
+                Button(
+                    ("✅ " if code == now.person.language else "") + now.t.language_name(code),
+                    encode(LANGUAGE_NAMESPACE, code),
+                ),
+            )
+            for code in core.catalogs.languages
+        )
+        response = Response()
+        response.send(now.chat_id, now.t("Choose your language:"), buttons)
+        await respond(deps, update, response)
+
+    async def set_language(update: Update, context: Context) -> None:
+        """Switches the language and asks the current question again in it."""
+        query = update.callback_query
+        assert query is not None
+        now = await turn(deps, update)
+        try:
+            (code,) = decode(query.data, LANGUAGE_NAMESPACE, 1)
+        except BadCallback:
+            code = ""
+        if code not in core.catalogs.languages:
+            await respond(
+                deps, update, Response(toast=Toast(now.t.plain("This button is no longer active.")))
+            )
+            return
+        await core.people.set_language(now.person.user_id, code)
+        t = core.t(code)
+        response = Response(toast=Toast())
+        if query.message is not None:
+            response.replies.append(
+                Edit(
+                    now.chat_id,
+                    query.message.message_id,
+                    t("Language: {language}", language=t.language_name(code)),
+                )
+            )
+        else:
+            response.send(now.chat_id, t("Language: {language}", language=t.language_name(code)))
+        record = await core.onboarding.get(now.person.user_id)
+        if record is not None and record.status == "in_progress" and record.active:
+            transition = await core.onboarding.handle(now.who, record, Begin(), None)
+            replies, _ = render(
+                t, core.form, now.chat_id, transition.outputs, transition.state.answers
+            )
+            response.replies.extend(replies)
+        await menu.set_for_person(update.get_bot(), core, now.person.user_id, code)
+        await respond(deps, update, response)
+
+    async def unknown(update: Update, context: Context) -> None:
+        """Answers a command no handler took: one not built yet, or one the bot does not know."""
+        message = update.effective_message
+        name = (message.text or "").split()[0][1:].split("@")[0].lower() if message else ""
+        if name in menu.registered_commands(app):
+            return
+        now = await turn(deps, update)
+        if name in {command for command, _ in EVERYONE}:
+            text = now.t("This part of Passerelle is not available yet.")
+        else:
+            text = now.t("I do not know that command. Send /help to see what I can do.")
+        await respond(deps, update, _one(now.chat_id, text))
+
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("help", show_help, private))
+    app.add_handler(CommandHandler("status", show_status, private))
+    app.add_handler(CommandHandler("cancel", cancel, private))
+    app.add_handler(CommandHandler("language", choose_language, private))
+    app.add_handler(CallbackQueryHandler(set_language, pattern=f"^{LANGUAGE_NAMESPACE}:"))
+    app.add_handler(MessageHandler(private & filters.COMMAND, unknown), group=2)
+
+
+def _one(chat_id: int, text: str) -> Response:
+    response = Response()
+    response.send(chat_id, text)
+    return response

@@ -1,0 +1,165 @@
+"""The application questionnaire: /start, typed answers and the questionnaire's buttons."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.callbacks import BadCallback, decode, to_int
+from bot.db import DuplicateUpdate
+from bot.i18n import escape
+from bot.onboarding import IN_PROGRESS
+from bot.onboarding import Application as Record
+from bot.onboarding_view import NAMESPACE, render
+from bot.replies import Edit, Response, Send, Toast
+from bot.status_view import status_text
+from dialogs.runner_types import Begin, Event, Press, Reselect, Stale, Text
+from handlers.base import Context, Deps, Turn, respond, turn
+
+_COHORT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+async def _advance(
+    deps: Deps, update: Update, now: Turn, record: Record, event: Event, message_id: int | None
+) -> Response:
+    core = deps.core
+    try:
+        transition = await core.onboarding.handle(now.who, record, event, now.update_id)
+    except DuplicateUpdate:
+        fresh = await core.onboarding.get(now.person.user_id)
+        if fresh is None or fresh.status != IN_PROGRESS:
+            return Response(toast=Toast())
+        transition = await core.onboarding.handle(now.who, fresh, Begin(), None)
+    replies, toast = render(
+        now.t, core.form, now.chat_id, transition.outputs, transition.state.answers, message_id
+    )
+    response = Response(replies=replies, toast=toast)
+    if any(not isinstance(o, (Stale, Reselect)) for o in transition.outputs) and isinstance(
+        event, Press
+    ):
+        _close_pressed(update, response)
+    if transition.state.status == "submitted" and record.state.status != "submitted":
+        response.replies.extend(await _notify_admins(deps, now.person.user_id))
+    return response
+
+
+def _close_pressed(update: Update, response: Response) -> None:
+    """Removes the buttons of the answered question and shows the chosen label under it."""
+    query = update.callback_query
+    message = query.message if query else None
+    if query is None or not isinstance(message, Message) or message.text is None:
+        return
+    label = next(
+        (
+            button.text
+            for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+            for button in row
+            if button.callback_data == query.data
+        ),
+        None,
+    )
+    text = message.text_html + (f"\n\n→ <b>{escape(label)}</b>" if label else "")
+    response.replies.insert(0, Edit(message.chat.id, message.message_id, text))
+
+
+async def _notify_admins(deps: Deps, user_id: int) -> list[Send]:
+    from bot.review_view import completed_notice
+
+    core = deps.core
+    record = await core.onboarding.get(user_id)
+    person = await core.people.get(user_id)
+    if record is None or person is None:
+        return []
+    notices = []
+    for admin in await core.staff.admins():
+        t = core.t(await core.people.language_of(admin))
+        notices.append(Send(admin, completed_notice(t, core.form, person, record)))
+    return notices
+
+
+def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Adds the questionnaire's handlers."""
+    core = deps.core
+
+    async def start(update: Update, context: Context) -> None:
+        """Starts, resumes or reports on the person's application."""
+        now = await turn(deps, update)
+        args = context.args or []
+        if args and args[0].startswith("staff-"):
+            from handlers.staff import accept_invite
+
+            await accept_invite(deps, update, now, args[0].removeprefix("staff-"))
+            return
+        cohort = args[0] if args and _COHORT.match(args[0]) else None
+        record = await core.onboarding.get(now.person.user_id)
+        response = Response()
+        if record is not None and record.status not in (IN_PROGRESS, "not_eligible"):
+            response.send(now.chat_id, await status_text(core, now.t, now.person))
+            await respond(deps, update, response)
+            return
+        try:
+            record, new = await core.onboarding.begin(now.person, cohort, now.update_id)
+        except DuplicateUpdate:
+            record = await core.onboarding.get(now.person.user_id)
+            new = False
+            if record is None:
+                return
+        if new:
+            response.send(now.chat_id, now.t("Hello {name}! 👋", name=now.who.first_name or ""))
+        else:
+            response.send(now.chat_id, now.t("Welcome back! Let us continue where you stopped."))
+        resumed = await _advance(deps, update, now, record, Begin(), None)
+        response.replies.extend(resumed.replies)
+        await respond(deps, update, response)
+
+    async def answer_text(update: Update, context: Context) -> None:
+        """Takes a typed answer (or anything that is not a button) for the current step."""
+        now = await turn(deps, update)
+        record = await core.onboarding.get(now.person.user_id)
+        message = update.effective_message
+        text = message.text if message and message.text is not None else ""
+        response = Response()
+        if record is None:
+            response.send(
+                now.chat_id,
+                now.t("Send /start to apply to the program, or /help to see what I can do."),
+            )
+        elif record.status != IN_PROGRESS:
+            response.send(now.chat_id, now.t("Send /help to see what I can do."))
+        elif not record.active:
+            response.send(
+                now.chat_id, now.t("Your application is paused. Send /start to continue it.")
+            )
+        else:
+            response = await _advance(deps, update, now, record, Text(text), None)
+        await respond(deps, update, response)
+
+    async def press(update: Update, context: Context) -> None:
+        """Applies a questionnaire button, after checking it belongs to the current step."""
+        query = update.callback_query
+        assert query is not None
+        now = await turn(deps, update)
+        record = await core.onboarding.get(now.person.user_id)
+        try:
+            round_, step, value = decode(query.data, NAMESPACE, 3)
+            event = Press(to_int(round_), step, value)
+        except BadCallback:
+            record = None
+        if record is None:
+            await respond(deps, update, Response(toast=stale(now)))
+            return
+        message_id = query.message.message_id if query.message else None
+        await respond(deps, update, await _advance(deps, update, now, record, event, message_id))
+
+    app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(press, pattern=f"^{NAMESPACE}:"))
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, answer_text), group=1
+    )
+
+
+def stale(now: Turn) -> Toast:
+    """The notice for a button that no longer does anything."""
+    return Toast(now.t.plain("This button is no longer active."))

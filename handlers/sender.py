@@ -1,0 +1,129 @@
+"""The one module that turns reply values into Bot API calls, with Telegram's error rules."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.replies import Edit, Keyboard, Reply, Send, Toast
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    """Builds an inline keyboard, or None for no buttons."""
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in keyboard]
+    )
+
+
+class RateLimiter:
+    """Spaces out sends to stay under Telegram's ~30 messages per second."""
+
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Waits for the next free sending slot."""
+        async with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self._interval
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class Sender:
+    """Delivers replies: waits on 429, retries network errors, records 403 as unreachable."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        on_unreachable: Callable[[int], Awaitable[None]],
+        per_second: float = 25.0,
+    ) -> None:
+        self.bot = bot
+        self.on_unreachable = on_unreachable
+        self.limiter = RateLimiter(per_second)
+
+    async def deliver(self, replies: Sequence[Reply]) -> list[Message | None]:
+        """Sends replies in order; a reply that cannot be delivered yields None."""
+        return [await self.deliver_one(reply) for reply in replies]
+
+    async def deliver_one(self, reply: Reply) -> Message | None:
+        """Sends one reply, following Telegram's error rules."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            await self.limiter.wait()
+            try:
+                return await self._call(reply)
+            except RetryAfter as error:
+                delay = error.retry_after
+                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+                log.warning("429 from Telegram: waiting %.0f s", seconds)
+                await asyncio.sleep(seconds)
+            except Forbidden:
+                log.info("chat %s is unreachable (403)", reply.chat_id)
+                await self.on_unreachable(reply.chat_id)
+                return None
+            except BadRequest as error:
+                if "message is not modified" in error.message.lower():
+                    return None
+                log.error("Telegram refused a %s: %s", type(reply).__name__, error.message)
+                return None
+            except (TimedOut, NetworkError) as error:
+                if attempt == MAX_ATTEMPTS:
+                    log.error(
+                        "giving up on a %s after network errors: %s", type(reply).__name__, error
+                    )
+                    return None
+                await asyncio.sleep(0.5 * 2**attempt)
+        return None
+
+    async def _call(self, reply: Reply) -> Message | None:
+        if isinstance(reply, Send):
+            return await self.bot.send_message(
+                reply.chat_id,
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(reply.keyboard),
+                link_preview_options=None,
+            )
+        if isinstance(reply, Edit):
+            result = await self.bot.edit_message_text(
+                reply.text,
+                chat_id=reply.chat_id,
+                message_id=reply.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(reply.keyboard),
+            )
+            return result if isinstance(result, Message) else None
+        return await self.bot.send_document(
+            reply.chat_id,
+            InputFile(reply.content, filename=reply.filename),
+            caption=reply.caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+
+    async def answer(self, query_id: str, toast: Toast | None) -> None:
+        """Answers a button press (every press is answered), ignoring expired queries."""
+        toast = toast or Toast()
+        try:
+            await self.bot.answer_callback_query(
+                query_id, text=toast.text[:200] or None, show_alert=toast.alert
+            )
+        except BadRequest as error:
+            log.info("could not answer a callback query: %s", error.message)
+        except (TimedOut, NetworkError) as error:
+            log.info("network error answering a callback query: %s", error)

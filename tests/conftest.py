@@ -1,0 +1,54 @@
+"""Shared fixtures: no test ever reaches the real network; the emulator and the bot on demand."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.emulator import Emulator
+from tests.harness import Running, start_bot
+
+_LOCAL = {"127.0.0.1", "localhost", "::1", None, ""}
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _local_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if host not in _LOCAL and not str(host).startswith("127."):
+        raise OSError(f"tests must not reach the network (tried {host!r})")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fails any attempt to resolve a non-local host (e.g. api.telegram.org)."""
+    monkeypatch.setattr(socket, "getaddrinfo", _local_only)
+    for name in ("TOKEN", "API_URL", "DB", "ADMINS", "DEFAULT_LANGUAGE", "REMINDERS"):
+        monkeypatch.delenv(f"PASSERELLE_{name}", raising=False)
+    yield
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    """A strict Bot API emulator on a free local port."""
+    emulator = Emulator(rate_limit_per_second=30)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+def admin_ids() -> tuple[int, ...]:
+    """The admins the bot is configured with (none by default)."""
+    return ()
+
+
+@pytest.fixture
+async def running(emu: Emulator, tmp_path: Path, admin_ids: tuple[int, ...]) -> AsyncIterator[Running]:
+    """The real bot serving against the emulator, with a fresh database."""
+    bot = await start_bot(emu, tmp_path / "passerelle.db", admins=admin_ids)
+    yield bot
+    await bot.shutdown()

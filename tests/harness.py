@@ -1,0 +1,131 @@
+"""Fakes and drivers in one place: the emulator-backed bot, simulated people, a movable clock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.clock import FrozenClock
+from bot.core import Core, build_core
+from bot.emulator import CallbackResult, EmuMessage, Emulator
+from bot.settings import Settings
+from handlers.app import serve
+
+START = datetime(2027, 1, 11, 14, 0, tzinfo=UTC)
+
+
+class Person:
+    """A simulated Telegram user who types and presses buttons by their label."""
+
+    def __init__(self, emu: Emulator, uid: int) -> None:
+        self.emu = emu
+        self.uid = uid
+
+    def _newest_id(self) -> int:
+        messages = self.emu.chat(self.uid)
+        return messages[-1].message_id if messages else 0
+
+    async def _next(self, before: int, expect: str | None, timeout: float) -> EmuMessage:
+        return await self.emu.wait_for(
+            self.uid,
+            contains=expect,
+            predicate=lambda m: m.message_id > before,
+            timeout=timeout,
+        )
+
+    async def send(self, text: str, expect: str | None = None, timeout: float = 5.0) -> EmuMessage:
+        """Types a message and waits for the bot's next new message (containing `expect`)."""
+        before = self._newest_id()
+        await self.emu.send_text(self.uid, text)
+        return await self._next(before, expect, timeout)
+
+    async def press(
+        self, label: str, expect: str | None = None, timeout: float = 5.0
+    ) -> EmuMessage:
+        """Presses a button by label and waits for the bot's next new message."""
+        before = self._newest_id()
+        result = await self.emu.press(self.uid, label, timeout=timeout)
+        assert result.answered, f"the press of {label!r} was not answered"
+        return await self._next(before, expect, timeout)
+
+    async def tap(self, label: str, message_id: int | None = None) -> CallbackResult:
+        """Presses a button and returns only the bot's answer to the press."""
+        result = await self.emu.press(self.uid, label, message_id=message_id)
+        assert result.answered, f"the press of {label!r} was not answered"
+        return result
+
+    async def toggle(self, label: str, timeout: float = 5.0) -> EmuMessage:
+        """Presses a button that updates its own message, and waits for that edit."""
+        pressed = next(m for m in reversed(self.emu.bot_messages(self.uid)) if m.buttons)
+        mark = self.emu.mark()
+        await self.tap(label, pressed.message_id)
+        return await self.emu.wait_for(
+            self.uid,
+            predicate=lambda m: m.message_id == pressed.message_id,
+            since=mark,
+            timeout=timeout,
+        )
+
+    def last(self) -> EmuMessage:
+        """The bot's newest message in this chat."""
+        return self.emu.bot_messages(self.uid)[-1]
+
+    def texts(self) -> list[str]:
+        """Every bot message text in this chat, oldest first."""
+        return [m.text for m in self.emu.bot_messages(self.uid)]
+
+
+@dataclass
+class Running:
+    """The real bot (python-telegram-bot over HTTP) serving against the emulator."""
+
+    emu: Emulator
+    core: Core
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+    people: list[Person] = field(default_factory=list)
+
+    def person(
+        self, first_name: str, language: str = "en", username: str | None = None
+    ) -> Person:
+        """Adds a Telegram user."""
+        uid = self.emu.add_user(first_name, language_code=language, username=username)
+        person = Person(self.emu, uid)
+        self.people.append(person)
+        return person
+
+    async def shutdown(self) -> None:
+        """Stops the bot and closes the database."""
+        self.stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self.task, 10)
+        await self.core.close()
+
+
+def settings_for(emu: Emulator, db: Path, **overrides: object) -> Settings:
+    """Settings pointing the bot at the emulator."""
+    values: dict[str, object] = {
+        "token": emu.token,
+        "api_url": emu.api_url,
+        "db": db,
+        "poll_timeout": 10,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]
+
+
+async def start_bot(emu: Emulator, db: Path, **overrides: object) -> Running:
+    """Starts the bot in this event loop and waits until it polls."""
+    core = await build_core(settings_for(emu, db, **overrides), FrozenClock(START))
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(core, stop))
+    for _ in range(200):
+        if any(method.lower() == "getupdates" for method, _params in emu.requests):
+            break
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    return Running(emu, core, stop, task)
