@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 from bot.core import Core
 from bot.i18n import Translator
 from bot.people import Person, Who
-from bot.replies import Response
+from bot.replies import Response, Toast
 from handlers.sender import Sender
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -60,3 +60,30 @@ async def respond(deps: Deps, update: Update, response: Response) -> None:
     if query is not None:
         await deps.sender.answer(query.id, response.toast)
     await deps.sender.deliver(response.replies)
+
+
+def staff_only(deps: Deps, callback: Callback) -> Callback:
+    """Wraps a staff command or button: anyone else gets one polite line and nothing happens."""
+
+    async def guarded(update: Update, context: Context) -> Any:
+        user = update.effective_user
+        if user is not None and await deps.core.staff.is_staff(user.id):
+            return await callback(update, context)
+        now = await turn(deps, update)
+        text = now.t.plain("Sorry, this is for program staff only.")
+        if update.callback_query is not None:
+            await deps.sender.answer(update.callback_query.id, Toast(text, alert=True))
+        else:
+            await respond(
+                deps, update, _line(now.chat_id, now.t("Sorry, this is for program staff only."))
+            )
+        return None
+
+    guarded.__doc__ = callback.__doc__
+    return guarded
+
+
+def _line(chat_id: int, text: str) -> Response:
+    response = Response()
+    response.send(chat_id, text)
+    return response
