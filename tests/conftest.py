@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +40,25 @@ async def emu() -> AsyncIterator[Emulator]:
     await emulator.stop()
 
 
-@pytest.fixture
-def admin_ids() -> tuple[int, ...]:
-    """The admins the bot is configured with (none by default)."""
-    return ()
+Launch = Callable[..., Awaitable[Running]]
 
 
 @pytest.fixture
-async def running(emu: Emulator, tmp_path: Path, admin_ids: tuple[int, ...]) -> AsyncIterator[Running]:
-    """The real bot serving against the emulator, with a fresh database."""
-    bot = await start_bot(emu, tmp_path / "passerelle.db", admins=admin_ids)
-    yield bot
-    await bot.shutdown()
+async def launch(emu: Emulator, tmp_path: Path) -> AsyncIterator[Launch]:
+    """Starts the bot with settings overrides (e.g. admins=(uid,)) after users were added."""
+    started: list[Running] = []
+
+    async def _launch(**overrides: Any) -> Running:
+        bot = await start_bot(emu, tmp_path / "passerelle.db", **overrides)
+        started.append(bot)
+        return bot
+
+    yield _launch
+    for bot in started:
+        await bot.shutdown()
+
+
+@pytest.fixture
+async def running(launch: Launch) -> Running:
+    """The real bot serving against the emulator, with a fresh database and no admins."""
+    return await launch()

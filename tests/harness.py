@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.clock import FrozenClock
 from bot.core import Core, build_core
-from bot.emulator import CallbackResult, EmuMessage, Emulator
+from bot.emulator import CallbackResult, Emulator, EmuMessage
 from bot.settings import Settings
 from handlers.app import serve
 
@@ -78,6 +78,13 @@ class Person:
         return [m.text for m in self.emu.bot_messages(self.uid)]
 
 
+def new_person(
+    emu: Emulator, first_name: str, language: str = "en", username: str | None = None
+) -> Person:
+    """Adds a Telegram user to the emulator (before or after the bot starts)."""
+    return Person(emu, emu.add_user(first_name, language_code=language, username=username))
+
+
 @dataclass
 class Running:
     """The real bot (python-telegram-bot over HTTP) serving against the emulator."""
@@ -86,16 +93,10 @@ class Running:
     core: Core
     stop: asyncio.Event
     task: asyncio.Task[None]
-    people: list[Person] = field(default_factory=list)
 
-    def person(
-        self, first_name: str, language: str = "en", username: str | None = None
-    ) -> Person:
+    def person(self, first_name: str, language: str = "en", username: str | None = None) -> Person:
         """Adds a Telegram user."""
-        uid = self.emu.add_user(first_name, language_code=language, username=username)
-        person = Person(self.emu, uid)
-        self.people.append(person)
-        return person
+        return new_person(self.emu, first_name, language, username)
 
     async def shutdown(self) -> None:
         """Stops the bot and closes the database."""
