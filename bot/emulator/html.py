@@ -329,4 +329,5 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
         i += 1
     if stack:
         raise HtmlError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
+    entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return "".join(result), entities
