@@ -204,7 +204,7 @@ class Emulator:
         uid: int,
         label: str,
         message_id: int | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test API
+        timeout: float = 5.0,
     ) -> CallbackResult:
         """Presses the first inline button whose label contains `label`; returns the answer."""
         message = self._keyboard_message(uid, message_id)
@@ -223,7 +223,7 @@ class Emulator:
         uid: int,
         message_id: int,
         data: str,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test API
+        timeout: float = 5.0,
     ) -> CallbackResult:
         """Sends a callback query with arbitrary (possibly forged) data for a message."""
         message = self._keyboard_message(uid, message_id)
@@ -270,7 +270,7 @@ class Emulator:
         uid: int,
         contains: str | None = None,
         predicate: Callable[[EmuMessage], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the documented test API
+        timeout: float = 5.0,
         since: int = 0,
     ) -> EmuMessage:
         """Waits for a bot message sent or edited after `since` that matches; returns it."""
