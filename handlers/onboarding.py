@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.callbacks import BadCallback, decode, to_int
 from bot.db import DuplicateUpdate
-from bot.i18n import escape
 from bot.onboarding import IN_PROGRESS
 from bot.onboarding import Application as Record
 from bot.onboarding_view import NAMESPACE, render
-from bot.replies import Edit, Response, Send, Toast
+from bot.replies import Response, Send, Toast
 from bot.status_view import status_text
-from dialogs.runner_types import Begin, Event, Press, Reselect, Stale, Text
+from dialogs.runner_types import Begin, Event, Press, Text
 from handlers.base import Context, Deps, Turn, respond, turn
 
 _COHORT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -36,32 +35,9 @@ async def _advance(
         now.t, core.form, now.chat_id, transition.outputs, transition.state.answers, message_id
     )
     response = Response(replies=replies, toast=toast)
-    if any(not isinstance(o, (Stale, Reselect)) for o in transition.outputs) and isinstance(
-        event, Press
-    ):
-        _close_pressed(update, response)
     if transition.state.status == "submitted" and record.state.status != "submitted":
         response.replies.extend(await _notify_admins(deps, now.person.user_id))
     return response
-
-
-def _close_pressed(update: Update, response: Response) -> None:
-    """Removes the buttons of the answered question and shows the chosen label under it."""
-    query = update.callback_query
-    message = query.message if query else None
-    if query is None or not isinstance(message, Message) or message.text is None:
-        return
-    label = next(
-        (
-            button.text
-            for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
-            for button in row
-            if button.callback_data == query.data
-        ),
-        None,
-    )
-    text = message.text_html + (f"\n\n→ <b>{escape(label)}</b>" if label else "")
-    response.replies.insert(0, Edit(message.chat.id, message.message_id, text))
 
 
 async def _notify_admins(deps: Deps, user_id: int) -> list[Send]:
