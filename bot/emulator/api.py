@@ -133,13 +133,16 @@ class BotApi:
             "pending_update_count": len(self.state.updates),
         }
 
-    def scope_key(self, scope: dict[str, Any] | None) -> ScopeKey:
-        """Returns the storage key of a BotCommandScope (checking the chat exists)."""
+    def scope_key(self, scope: dict[str, Any] | None, *, known: bool = True) -> ScopeKey:
+        """Returns the storage key of a BotCommandScope; `known`: the bot must know the chat."""
         if not scope or scope.get("type") == "default":
             return ("default",)
         kind = scope["type"]
         if kind in ("chat", "chat_administrators", "chat_member"):
-            chat_id = self.messaging.chat(scope.get("chat_id")).user.id
+            chat = self.messaging.chat(scope.get("chat_id"))
+            if known and not chat.user.started:
+                raise bad_request("chat not found")
+            chat_id = chat.user.id
             if kind == "chat_member":
                 return (kind, chat_id, scope.get("user_id"))
             return (kind, chat_id)

@@ -299,7 +299,8 @@ class Emulator:
         self, language_code: str = "", scope: dict[str, Any] | None = None
     ) -> list[dict[str, str]]:
         """Returns what setMyCommands stored for exactly this scope and language."""
-        return list(self.api.commands.get((self.api.scope_key(scope), language_code), []))
+        key = (self.api.scope_key(scope, known=False), language_code)
+        return list(self.api.commands.get(key, []))
 
     def effective_commands(self, uid: int) -> list[dict[str, str]]:
         """Returns the commands the person's Telegram would show."""

@@ -44,6 +44,10 @@ async def test_command_validation(emu: Emulator, http: httpx.AsyncClient) -> Non
     assert await call(
         http, emu, "setMyCommands", commands=[], scope={"type": "chat", "chat_id": 5}
     ) == error(400, "Bad Request: chat not found")
+    stranger = emu.add_user("Never wrote")
+    assert await call(
+        http, emu, "setMyCommands", commands=[], scope={"type": "chat", "chat_id": stranger}
+    ) == error(400, "Bad Request: chat not found")
     status, body = await call(http, emu, "setMyCommands", commands=[{"command": "x"}])
     assert status == 400 and "description" in body["description"]
 

@@ -8,8 +8,14 @@ from datetime import timedelta
 
 import pytest
 import telegram
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+)
 
 from bot.emulator import Emulator
 
@@ -92,3 +98,36 @@ async def test_ptb_gets_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
         assert emu.errors[-1] == ("sendMessage", 429, "Too Many Requests: retry after 1")
     finally:
         await emu.stop()
+
+
+async def test_ptb_application_polls_the_emulator(emu: Emulator) -> None:
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Greets and offers a button."""
+        assert update.effective_chat is not None
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Continue", callback_data="go")]])
+        await context.bot.send_message(update.effective_chat.id, "Welcome!", reply_markup=keyboard)
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answers the press and edits the message."""
+        query = update.callback_query
+        assert query is not None
+        await query.answer("Noted")
+        await query.edit_message_text("Thanks")
+
+    app = Application.builder().token(emu.token).base_url(emu.api_url).build()
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CallbackQueryHandler(pressed))
+    uid = emu.add_user("Awa", language_code="fr")
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=5, drop_pending_updates=True)
+        await emu.send_text(uid, "/start")
+        await emu.wait_for(uid, "welcome")
+        mark = emu.mark()
+        result = await emu.press(uid, "continue")
+        assert result.answered and result.text == "Noted"
+        assert (await emu.wait_for(uid, "thanks", since=mark)).edited
+        await app.updater.stop()
+        await app.stop()
+    assert [e for e in emu.errors if e[1] != 409] == []
