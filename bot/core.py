@@ -9,6 +9,7 @@ from bot.db import Database
 from bot.i18n import Catalogs, Translator, catalogs
 from bot.inputs import PendingInputs
 from bot.onboarding import Onboarding
+from bot.pairing import Pairing
 from bot.people import People
 from bot.settings import Settings
 from bot.staff import Staff
@@ -28,6 +29,7 @@ class Core:
     staff: Staff
     onboarding: Onboarding
     inputs: PendingInputs
+    pairing: Pairing
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -70,4 +72,5 @@ async def build_core(
         staff=Staff(db, clock, settings.admins),
         onboarding=Onboarding(db, clock, form),
         inputs=PendingInputs(db, clock),
+        pairing=Pairing(db, clock),
     )
