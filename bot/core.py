@@ -11,8 +11,10 @@ from bot.inputs import PendingInputs
 from bot.onboarding import Onboarding
 from bot.pairing import Pairing
 from bot.people import People
+from bot.review import Review
 from bot.settings import Settings
 from bot.staff import Staff
+from bot.stats import Stats
 from dialogs.loader import FLOWS_DIR, Form, load_form
 
 
@@ -30,6 +32,8 @@ class Core:
     onboarding: Onboarding
     inputs: PendingInputs
     pairing: Pairing
+    review: Review
+    stats: Stats
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -62,6 +66,7 @@ async def build_core(
     form = load_application_form(books)
     db = Database(settings.db)
     await db.open()
+    onboarding = Onboarding(db, clock, form)
     return Core(
         settings=settings,
         db=db,
@@ -70,7 +75,9 @@ async def build_core(
         form=form,
         people=People(db, clock, books, settings.default_language),
         staff=Staff(db, clock, settings.admins),
-        onboarding=Onboarding(db, clock, form),
+        onboarding=onboarding,
         inputs=PendingInputs(db, clock),
         pairing=Pairing(db, clock),
+        review=Review(db, clock, onboarding),
+        stats=Stats(db, clock, form),
     )

@@ -1,12 +1,23 @@
-"""How applications read to staff (no I/O): the completion notice and the review card."""
+"""How applications read to staff (no I/O): the notice, the review card, the decisions."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from bot.callbacks import encode
 from bot.i18n import Html, Translator, escape
-from bot.onboarding import Application
-from bot.onboarding_view import answer_text
+from bot.onboarding import APPROVED, REJECTED, Application
+from bot.onboarding_view import answer_text, summary_lines
 from bot.people import Person
+from bot.replies import Button, Keyboard
 from dialogs.loader import Form
+
+REVIEW = "rv"
+APPROVE = "a"
+REJECT = "r"
+NEXT = "n"
+SKIP = "s"
+CANCEL = "c"
 
 OUTCOME_LABELS = {
     "eligible": "eligible",
@@ -67,3 +78,110 @@ def completed_notice(t: Translator, form: Form, person: Person, record: Applicat
 def username_line(person: Person) -> str:
     """`@username` of a person, escaped, or nothing."""
     return f" (@{escape(person.username)})" if person.username else ""
+
+
+def _instant(stamp: str) -> dt.datetime:
+    return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def review_card(
+    t: Translator,
+    form: Form,
+    person: Person,
+    record: Application,
+    waiting: int,
+    timezone: str | None,
+) -> tuple[str, Keyboard]:
+    """One pending application for staff: who, outcome and reasons, every answer, and buttons."""
+    lines = [
+        t.plural(
+            "🗂 {count} application waiting for review.",
+            "🗂 {count} applications waiting for review.",
+            waiting,
+        ),
+        "",
+        f"<b>{escape(person.display_name)}</b>"
+        + username_line(person)
+        + f" · <code>{person.user_id}</code>",
+        t("Role: {role}", role=Html(role_label(t, record.role))),
+        t("Country: {place}", place=Html(place(t, form, record))),
+        t("Language: {language}", language=t.language_name(person.language)),
+    ]
+    if record.submitted_at:
+        when = t.datetime(_instant(record.submitted_at), timezone or "UTC")
+        lines.append(t("Submitted: {when}", when=when))
+    lines.append(t("Outcome: <b>{outcome}</b>", outcome=Html(outcome_label(t, record.outcome))))
+    if record.reasons:
+        lines.append(reasons_block(t, record))
+    lines += ["", *summary_lines(t, form, record.state.answers)]
+    keyboard = (
+        (
+            Button(t.plain("✅ Approve"), encode(REVIEW, APPROVE, record.user_id)),
+            Button(t.plain("❌ Reject"), encode(REVIEW, REJECT, record.user_id)),
+        ),
+        (Button(t.plain("Next ➡️"), encode(REVIEW, NEXT, record.user_id)),),
+    )
+    return "\n".join(lines), keyboard
+
+
+def reason_prompt(t: Translator, person: Person) -> tuple[str, Keyboard]:
+    """Asks the staff member for the reason sent with a rejection."""
+    text = t(
+        "You are rejecting the application of <b>{name}</b>. Type the reason to send her "
+        "(it is sent as you write it), or press Skip to reject without a reason.",
+        name=person.display_name,
+    )
+    keyboard = (
+        (
+            Button(t.plain("Skip"), encode(REVIEW, SKIP, person.user_id)),
+            Button(t.plain("Cancel"), encode(REVIEW, CANCEL, person.user_id)),
+        ),
+    )
+    return text, keyboard
+
+
+def decision_line(t: Translator, status: str | None, by: str, note: str | None) -> str:
+    """Says who decided what, under a review card."""
+    if status == APPROVED:
+        line = t("✅ Approved by {name}.", name=by)
+    elif status == REJECTED:
+        line = t("❌ Rejected by {name}.", name=by)
+    elif status is None:
+        return t("This application no longer exists.")
+    else:
+        return t("This application is no longer waiting for review.")
+    if note:
+        line += "\n" + t("Reason: {reason}", reason=note)
+    return line
+
+
+def already_decided(t: Translator, status: str | None, by: str) -> str:
+    """The notice for a decision that someone else already took (plain text, for an alert)."""
+    if status == APPROVED:
+        return t.plain("Already decided: {name} approved this application.", name=by)
+    if status == REJECTED:
+        return t.plain("Already decided: {name} rejected this application.", name=by)
+    if status is None:
+        return t.plain("This application no longer exists.")
+    return t.plain("This application is no longer waiting for review.")
+
+
+def approved_text(t: Translator) -> str:
+    """Tells the candidate, in her language, that she was accepted."""
+    return t(
+        "🎉 Good news: your application to Passerelle was approved. Welcome to the program! "
+        "Program staff will write to you here about the next steps."
+    )
+
+
+def rejected_text(t: Translator, reason: str | None) -> str:
+    """Tells the candidate, in her language, that she was not accepted (with the reason)."""
+    text = t("We are sorry: your application to Passerelle was not accepted.")
+    if reason:
+        text += "\n\n" + t("<b>Message from the program team:</b> {reason}", reason=reason)
+    return text + "\n\n" + t("Thank you for your interest in the program.")
+
+
+def nothing_pending(t: Translator) -> str:
+    """Says the review queue is empty."""
+    return t("There are no applications waiting for review. 🎉")
