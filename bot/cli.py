@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     play.add_argument("--reminders", default=None, help="meeting reminder lead times, e.g. 60s,20s")
     play.add_argument("--db", default=None, help="database file (default: a fresh temporary one)")
     args = parser.parse_args(argv)
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     _logging(args.verbose)
     try:
         if args.command == "run":

@@ -9,18 +9,18 @@ from collections.abc import Sequence
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
 from bot.core import Core
-from bot.replies import Send
-from handlers import common, menu, onboarding
+from bot.replies import Send, Toast
+from handlers import common, menu, onboarding, pairing
 from handlers.base import Context, Deps
 from handlers.sender import Sender
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-MODULES = (onboarding, common)
+MODULES = (onboarding, pairing, common)
 
 
 def file_url(api_url: str) -> str:
@@ -47,6 +47,15 @@ def build_application(core: Core) -> tuple[Application, Deps]:  # type: ignore[t
     deps = Deps(core, Sender(app.bot, core.people.mark_unreachable))
     for module in MODULES:
         module.register(app, deps)
+
+    async def unknown_button(update: Update, context: Context) -> None:
+        """Answers a press no handler recognised (old bot versions, forged data)."""
+        query = update.callback_query
+        assert query is not None
+        t = core.t(await core.people.language_of(query.from_user.id))
+        await deps.sender.answer(query.id, Toast(t.plain("This button is no longer active.")))
+
+    app.add_handler(CallbackQueryHandler(unknown_button))
 
     async def on_error(update: object, context: Context) -> None:
         """Logs a handler failure and tells the person, in her language, that it failed."""

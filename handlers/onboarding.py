@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -12,7 +13,7 @@ from bot.db import DuplicateUpdate
 from bot.onboarding import IN_PROGRESS
 from bot.onboarding import Application as Record
 from bot.onboarding_view import NAMESPACE, render
-from bot.replies import Response, Send, Toast
+from bot.replies import Reply, Response, Send, Toast
 from bot.status_view import status_text
 from dialogs.runner_types import Begin, Event, Press, Text
 from handlers.base import Context, Deps, Turn, respond, turn
@@ -83,11 +84,11 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             if record is None:
                 return
         if new:
-            response.send(now.chat_id, now.t("Hello {name}! 👋", name=now.who.first_name or ""))
+            greeting = now.t("Hello {name}! 👋", name=now.who.first_name or "")
         else:
-            response.send(now.chat_id, now.t("Welcome back! Let us continue where you stopped."))
+            greeting = now.t("Welcome back! Let us continue where you stopped.")
         resumed = await _advance(deps, update, now, record, Begin(), None)
-        response.replies.extend(resumed.replies)
+        response.replies.extend(_prefixed(now.chat_id, greeting, resumed.replies))
         await respond(deps, update, response)
 
     async def answer_text(update: Update, context: Context) -> None:
@@ -134,6 +135,14 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, answer_text), group=1
     )
+
+
+def _prefixed(chat_id: int, text: str, replies: list[Reply]) -> list[Reply]:
+    """Puts a greeting at the top of the first message, so it arrives as one message."""
+    first = replies[0] if replies else None
+    if isinstance(first, Send):
+        return [replace(first, text=f"{text}\n\n{first.text}"), *replies[1:]]
+    return [Send(chat_id, text), *replies]
 
 
 def stale(now: Turn) -> Toast:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 
 from bot.emulator import Emulator
 from tests.harness import Running, start_bot
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, no warning
 
 _LOCAL = {"127.0.0.1", "localhost", "::1", None, ""}
 _real_getaddrinfo = socket.getaddrinfo
