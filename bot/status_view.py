@@ -1,10 +1,11 @@
-"""What /status tells a person about her application (and, later, her pairs)."""
+"""What /status tells a person about her application and her pairs."""
 
 from __future__ import annotations
 
 from bot.core import Core
 from bot.i18n import Html, Translator
 from bot.onboarding import APPROVED, IN_PROGRESS, NOT_ELIGIBLE, PENDING, REJECTED
+from bot.pairing_view import status_lines
 from bot.people import Person
 from bot.review_view import outcome_label
 
@@ -42,4 +43,16 @@ async def status_text(core: Core, t: Translator, person: Person) -> str:
         lines.append(t("Your application was approved. Welcome to the program!"))
     elif record.status == REJECTED:
         lines.append(t("Your application was not accepted."))
+    lines += await _pair_lines(core, t, person)
     return "\n".join(lines)
+
+
+async def _pair_lines(core: Core, t: Translator, person: Person) -> list[str]:
+    """Her pair(s): names, and for a mentor how many places are left (approved or paired)."""
+    me = await core.pairing.participant(person.user_id)
+    if me is None:
+        return []
+    partners = await core.pairing.partners(person.user_id)
+    if me.status != APPROVED and not partners:
+        return []
+    return status_lines(t, me, partners)

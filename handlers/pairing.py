@@ -1,0 +1,282 @@
+"""Staff pairing: /pair (explicit, suggestions, capacity), /unpair and their buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import BadCallback, to_int
+from bot.core import Core
+from bot.db import DuplicateUpdate
+from bot.i18n import Html
+from bot.pairing import MAX_CAPACITY, MENTOR, Ended, Paired, Refused, fingerprint
+from bot.pairing_view import (
+    END,
+    NAMESPACE,
+    OVERRIDE,
+    PAIR,
+    PAIR_ALL,
+    choose_end,
+    ended_notice,
+    ended_text,
+    introduction,
+    pair_all_text,
+    paired_text,
+    refusal,
+    staff_name,
+    suggestion_messages,
+    unknown_reference,
+    usage,
+)
+from bot.people import Person
+from bot.replies import Response, Send, Toast
+from handlers.base import Context, Deps, Turn, respond, staff_only, turn
+
+
+async def _introductions(core: Core, paired: Paired) -> list[Send]:
+    """Introduces each of a new pair to the other, each in her own language."""
+    now = core.clock.now()
+    sends = []
+    for me, other in ((paired.mentor, paired.mentee), (paired.mentee, paired.mentor)):
+        t = core.t(me.person.language)
+        sends.append(Send(me.user_id, introduction(t, core.form, me, other, now)))
+    return sends
+
+
+async def _ended_notices(core: Core, ended: Sequence[Ended]) -> list[Send]:
+    """Tells both people of each ended pair, each in her own language."""
+    sends = []
+    for item in ended:
+        for me, other in ((item.mentor, item.mentee), (item.mentee, item.mentor)):
+            sends.append(Send(me.user_id, ended_notice(core.t(me.person.language), other)))
+    return sends
+
+
+async def _people(core: Core, ids: Sequence[int]) -> dict[int, Person]:
+    found = {}
+    for user_id in ids:
+        person = await core.people.get(user_id)
+        if person is not None:
+            found[user_id] = person
+    return found
+
+
+async def _resolve(core: Core, now: Turn, references: Sequence[str]) -> list[Person] | str:
+    """Finds people by id or @username, or returns the text naming the one not found."""
+    people = []
+    for reference in references:
+        person = await core.people.find(reference)
+        if person is None:
+            return unknown_reference(now.t, reference)
+        people.append(person)
+    return people
+
+
+async def _outcome(core: Core, now: Turn, result: Paired | Refused, response: Response) -> None:
+    """Adds the staff answer (and the introductions) for one pairing attempt."""
+    if isinstance(result, Paired):
+        response.send(now.chat_id, paired_text(now.t, result))
+        response.replies.extend(await _introductions(core, result))
+        return
+    ids = [issue.user_id for issue in result.issues]
+    if result.check is not None:
+        ids += [result.check.mentor.user_id, result.check.mentee.user_id]
+    response.send(now.chat_id, *refusal(now.t, result, await _people(core, ids)))
+
+
+def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Adds /pair, /unpair and the pairing buttons (staff only)."""
+    core = deps.core
+
+    async def suggest(now: Turn, response: Response) -> None:
+        suggestions, people = await core.pairing.suggestions()
+        for text, keyboard in suggestion_messages(
+            now.t, core.form, suggestions, people, fingerprint(suggestions)
+        ):
+            response.send(now.chat_id, text, keyboard)
+
+    async def set_capacity(now: Turn, args: Sequence[str], response: Response) -> None:
+        if len(args) != 2 or not args[1].isdigit() or int(args[1]) > MAX_CAPACITY:
+            response.send(now.chat_id, usage(now.t))
+            return
+        found = await _resolve(core, now, args[:1])
+        if isinstance(found, str):
+            response.send(now.chat_id, found)
+            return
+        participant = await core.pairing.participant(found[0].user_id)
+        if participant is None or participant.role != MENTOR:
+            response.send(
+                now.chat_id,
+                now.t("{name} is not a mentor.", name=Html(staff_name(found[0]))),
+            )
+            return
+        try:
+            await core.pairing.set_capacity(
+                now.person.user_id, participant.user_id, int(args[1]), now.update_id
+            )
+        except DuplicateUpdate:
+            return
+        updated = await core.pairing.participant(participant.user_id)
+        assert updated is not None
+        response.send(
+            now.chat_id,
+            now.t.plural(
+                "{name} may now have {capacity} mentees: {count} place left.",
+                "{name} may now have {capacity} mentees: {count} places left.",
+                updated.places_left,
+                name=Html(staff_name(updated)),
+                capacity=now.t.number(updated.person.capacity),
+            ),
+        )
+
+    async def pair(update: Update, context: Context) -> None:
+        """Pairs two people, suggests pairs, or sets a mentor's capacity."""
+        now = await turn(deps, update)
+        args = context.args or []
+        response = Response()
+        if not args:
+            await suggest(now, response)
+        elif args[0].lower() == "capacity":
+            await set_capacity(now, args[1:], response)
+        elif len(args) != 2:
+            response.send(now.chat_id, usage(now.t))
+        else:
+            found = await _resolve(core, now, args)
+            if isinstance(found, str):
+                response.send(now.chat_id, found)
+            else:
+                try:
+                    result = await core.pairing.create(
+                        now.person.user_id, found[0].user_id, found[1].user_id, now.update_id
+                    )
+                except DuplicateUpdate:
+                    return
+                await _outcome(core, now, result, response)
+        await respond(deps, update, response)
+
+    async def unpair(update: Update, context: Context) -> None:
+        """Ends the pairing(s) of a person, or of a mentor with one mentee; both are told."""
+        now = await turn(deps, update)
+        args = context.args or []
+        response = Response()
+        if len(args) not in (1, 2):
+            response.send(now.chat_id, usage(now.t))
+            await respond(deps, update, response)
+            return
+        found = await _resolve(core, now, args)
+        if isinstance(found, str):
+            response.send(now.chat_id, found)
+            await respond(deps, update, response)
+            return
+        ids = {person.user_id for person in found}
+        pairs = await core.pairing.pairs_of(found[0].user_id)
+        if len(found) == 2:
+            pairs = [p for p in pairs if {p.mentor_id, p.mentee_id} == ids]
+        if not pairs:
+            if len(found) == 2:
+                text = now.t("They are not paired together.")
+            else:
+                text = now.t("{name} has no active pairing.", name=Html(staff_name(found[0])))
+            response.send(now.chat_id, text)
+        elif len(pairs) > 1:
+            mentor = await core.pairing.participant(found[0].user_id)
+            mentees = []
+            for item in pairs:
+                mentee = await core.pairing.participant(item.mentee_id)
+                if mentee is not None:
+                    mentees.append((item.id, mentee))
+            assert mentor is not None
+            response.send(now.chat_id, *choose_end(now.t, mentor, mentees))
+        else:
+            try:
+                ended = await core.pairing.end(now.person.user_id, [pairs[0].id], now.update_id)
+            except DuplicateUpdate:
+                return
+            response.send(now.chat_id, ended_text(now.t, ended))
+            response.replies.extend(await _ended_notices(core, ended))
+        await respond(deps, update, response)
+
+    async def press(update: Update, context: Context) -> None:
+        """Applies a pairing button after checking again that it still makes sense."""
+        query = update.callback_query
+        assert query is not None
+        now = await turn(deps, update)
+        parts = (query.data or "").split(":")
+        response = Response(toast=Toast())
+        try:
+            if parts[0] != NAMESPACE or len(parts) < 3:
+                raise BadCallback(query.data or "")
+            action, fields = parts[1], parts[2:]
+            if action == PAIR and len(fields) == 2:
+                await press_pair(now, to_int(fields[0]), to_int(fields[1]), response)
+            elif action == OVERRIDE and len(fields) == 3:
+                mentor, mentee, mask = (to_int(field) for field in fields)
+                await press_override(now, mentor, mentee, mask, response)
+            elif action == PAIR_ALL and len(fields) == 1:
+                await press_all(now, fields[0], response)
+            elif action == END and len(fields) == 1:
+                await press_end(now, to_int(fields[0]), response)
+            else:
+                raise BadCallback(query.data or "")
+        except BadCallback:
+            response = Response(toast=Toast(now.t.plain("This button is no longer active.")))
+        except DuplicateUpdate:
+            response = Response(toast=Toast())
+        await respond(deps, update, response)
+
+    async def press_pair(now: Turn, mentor: int, mentee: int, response: Response) -> None:
+        result = await core.pairing.create(
+            now.person.user_id, mentor, mentee, now.update_id, roles=(mentor, mentee)
+        )
+        if isinstance(result, Refused):
+            response.toast = Toast(
+                now.t.plain(
+                    "This suggestion is no longer possible: someone was paired or changed "
+                    "meanwhile. Send /pair for fresh suggestions."
+                ),
+                alert=True,
+            )
+            return
+        await _outcome(core, now, result, response)
+
+    async def press_override(
+        now: Turn, mentor: int, mentee: int, mask: int, response: Response
+    ) -> None:
+        result = await core.pairing.create(
+            now.person.user_id, mentor, mentee, now.update_id, override=mask, roles=(mentor, mentee)
+        )
+        if isinstance(result, Refused):
+            response.toast = Toast(now.t.plain("The situation changed: nothing was done."))
+        await _outcome(core, now, result, response)
+
+    async def press_all(now: Turn, digest: str, response: Response) -> None:
+        suggestions, _ = await core.pairing.suggestions()
+        if not suggestions or fingerprint(suggestions) != digest:
+            response.toast = Toast(
+                now.t.plain("The suggestions changed meanwhile: here they are again."), alert=True
+            )
+            await suggest(now, response)
+            return
+        results = await core.pairing.create_many(
+            now.person.user_id, [(s.mentor_id, s.mentee_id) for s in suggestions], now.update_id
+        )
+        done = [r for r in results if isinstance(r, Paired)]
+        refused = [r for r in results if isinstance(r, Refused)]
+        response.send(now.chat_id, pair_all_text(now.t, done, refused))
+        for paired in done:
+            response.replies.extend(await _introductions(core, paired))
+
+    async def press_end(now: Turn, pair_id: int, response: Response) -> None:
+        ended = await core.pairing.end(now.person.user_id, [pair_id], now.update_id)
+        if not ended:
+            response.toast = Toast(now.t.plain("That pairing has already ended."))
+            return
+        response.send(now.chat_id, ended_text(now.t, ended))
+        response.replies.extend(await _ended_notices(core, ended))
+
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("pair", staff_only(deps, pair), private))
+    app.add_handler(CommandHandler("unpair", staff_only(deps, unpair), private))
+    app.add_handler(CallbackQueryHandler(staff_only(deps, press), pattern=f"^{NAMESPACE}:"))
