@@ -16,6 +16,7 @@ log = logging.getLogger("passerelle")
 
 def _logging(verbose: bool) -> None:
     logging.basicConfig(
+        stream=sys.stdout,
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )

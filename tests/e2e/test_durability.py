@@ -1,0 +1,172 @@
+"""Nothing answered is lost: kill -9 at any moment, redelivered updates applied once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.emulator import Emulator
+from handlers.app import build_application, dispatch
+from tests.e2e.paths import MENTOR, walk
+from tests.harness import Person, Running, new_person
+
+MOTIVATION = "I want to share what I learned with other women."
+STEP_ACTIONS: dict[str, list[tuple[str, str]]] = {
+    "consent": [("press", "I agree")],
+    "role": [("press", "Canadian volunteer or entrepreneur")],
+    "residency": [("press", "Yes")],
+    "adult": [("press", "Yes")],
+    "province": [("press", "Quebec")],
+    "destination": [("press", "Senegal")],
+    "sector": [("press", "Technology")],
+    "experience": [("send", "7")],
+    "languages": [("toggle", "French"), ("press", "Done")],
+    "commitment": [("press", "Yes")],
+    "email": [("send", "awa@example.org")],
+    "motivation": [("send", MOTIVATION)],
+    "summary": [("press", "Confirm")],
+}
+
+
+async def test_a_redelivered_update_is_not_applied_twice(running: Running) -> None:
+    awa = running.person("Awa")
+    await awa.send("/start")
+    await walk(awa, running.core.t("en"), MENTOR[:-2])
+    app, _deps = build_application(running.core)
+    await app.initialize()
+    try:
+        email = json.loads(
+            json.dumps(
+                {
+                    "update_id": 5,
+                    "message": {
+                        "message_id": 999,
+                        "date": 1,
+                        "chat": {"id": awa.uid, "type": "private", "first_name": "Awa"},
+                        "from": {"id": awa.uid, "is_bot": False, "first_name": "Awa"},
+                        "text": "awa@example.org",
+                    },
+                }
+            )
+        )
+        update = Update.de_json(email, app.bot)
+        await dispatch(app, [update])
+        await dispatch(app, [update])  # Telegram delivers it again after a crash
+    finally:
+        await app.shutdown()
+    stored = await running.core.onboarding.get(awa.uid)
+    assert stored is not None
+    assert stored.state.answers["email"] == "awa@example.org"
+    assert "motivation" not in stored.state.answers
+    assert stored.state.step == "motivation"
+    asks = [text for text in awa.texts() if "why do you want" in text]
+    assert len(asks) == 2, "the duplicate shows the current question again, nothing more"
+
+
+def _db_state(db: Path, uid: int) -> tuple[str | None, dict[str, Any], list[str]]:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT step, draft FROM applications WHERE user_id = ?", (uid,)
+        ).fetchone()
+        answers = dict(conn.execute("SELECT step, value FROM answers WHERE user_id = ?", (uid,)))
+    if row is None:
+        return "consent", {}, []
+    return row[0], {k: json.loads(v) for k, v in answers.items()}, json.loads(row[1] or "[]")
+
+
+async def _start_process(emu: Emulator, db: Path) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "PASSERELLE_TOKEN": emu.token,
+        "PASSERELLE_API_URL": emu.api_url,
+        "PASSERELLE_DB": str(db),
+        "PASSERELLE_POLL_TIMEOUT": "5",
+    }
+    seen = sum(1 for method, _ in emu.requests if method.lower() == "getupdates")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    for _ in range(400):
+        if sum(1 for method, _ in emu.requests if method.lower() == "getupdates") > seen:
+            return process
+        if process.returncode is not None:
+            assert process.stderr is not None
+            pytest.fail((await process.stderr.read()).decode())
+        await asyncio.sleep(0.025)
+    pytest.fail("the bot process did not start polling")
+
+
+async def _act(person: Person, kind: str, label: str) -> None:
+    if kind == "send":
+        await person.emu.send_text(person.uid, label)
+    else:
+        await person.emu.press(person.uid, label, timeout=0.5)
+
+
+@pytest.mark.slow
+async def test_kill_9_at_any_moment_loses_nothing(emu: Emulator, tmp_path: Path) -> None:
+    db = tmp_path / "passerelle.db"
+    rng = random.Random(20261122)
+    awa = new_person(emu, "Awa")
+    process = await _start_process(emu, db)
+    await awa.send("/start", expect="agree")
+    kills = 0
+    try:
+        for _ in range(40):
+            step, answers, draft = _db_state(db, awa.uid)
+            if step is None:
+                break
+            for kind, label in STEP_ACTIONS[step]:
+                if kind == "toggle" and "fr" in draft:
+                    continue
+                before = awa.emu.mark()
+                await _act(awa, kind, label)
+                if rng.random() < 0.5:
+                    await asyncio.sleep(rng.uniform(0, 0.08))
+                    process.send_signal(signal.SIGKILL)
+                    await process.wait()
+                    kills += 1
+                    process = await _start_process(emu, db)
+                    await awa.send("/start")
+                    break
+                await awa.emu.wait_for(awa.uid, since=before, timeout=5)
+        step, answers, _ = _db_state(db, awa.uid)
+        assert step is None, f"application not finished, at {step}"
+        assert kills >= 5
+        assert answers == {
+            "consent": "agree",
+            "role": "mentor",
+            "residency": "yes",
+            "adult": "yes",
+            "province": "qc",
+            "destination": "senegal",
+            "sector": "technology",
+            "experience": 7,
+            "languages": ["fr"],
+            "commitment": "yes",
+            "email": "awa@example.org",
+            "motivation": MOTIVATION,
+        }
+        with sqlite3.connect(db) as conn:
+            status = conn.execute("SELECT status FROM applications").fetchall()
+        assert status == [("pending",)]
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 10)
