@@ -1,0 +1,55 @@
+"""`passerelle playground`: the emulator, the real bot and a web chat page, offline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.playground.playground import PRESETS, Persona, Playground
+from bot.settings import load_settings
+
+__all__ = ["PRESETS", "Persona", "Playground", "run_playground"]
+
+
+async def run_playground(args: argparse.Namespace) -> int:
+    """Runs the playground until SIGINT/SIGTERM; returns the exit status."""
+    if args.reminders:
+        load_settings(_env_file=None, reminders=args.reminders)
+    if not getattr(args, "verbose", False):
+        logging.getLogger().setLevel(logging.WARNING)
+    playground = Playground(db=Path(args.db) if args.db else None, reminders=args.reminders)
+    try:
+        await playground.start(args.host, args.port)
+    except OSError as error:
+        await playground.stop()
+        reason = error.strerror or str(error)
+        print(
+            f"passerelle: cannot serve the playground on {args.host}:{args.port}: {reason}",
+            file=sys.stderr,
+        )
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    print(f"Passerelle playground: {playground.url} — press Ctrl-C to stop", flush=True)
+    try:
+        waits = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(playground.died.wait())}
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+    finally:
+        for sig in signals:
+            with contextlib.suppress(ValueError, RuntimeError):
+                loop.remove_signal_handler(sig)
+        await playground.stop()
+    if playground.died.is_set() and not stop.is_set():
+        print("passerelle: the bot stopped unexpectedly; see the log above", file=sys.stderr)
+        return 1
+    return 0
