@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 CALLBACK_DATA_LIMIT = 64
+_INTEGER = re.compile(r"-?[0-9]{1,20}")
 
 
 class BadCallback(ValueError):
@@ -32,6 +35,6 @@ def decode(data: str | None, namespace: str, arity: int) -> list[str]:
 
 def to_int(text: str) -> int:
     """Parses an integer field of untrusted callback data."""
-    if not text.lstrip("-").isdigit() or len(text) > 20:
+    if len(text) > 20 or not _INTEGER.fullmatch(text):
         raise BadCallback(text[:20])
     return int(text)

@@ -13,7 +13,7 @@ _INTEGER = re.compile(r"^\d{1,6}$", re.ASCII)
 
 def email(text: str, args: Mapping[str, int]) -> str | None:
     """Accepts a plausible e-mail address of at most `max` characters."""
-    if len(text) > args.get("max", 254) or not _EMAIL.match(text):
+    if len(text) > args.get("max", 254) or not _EMAIL.fullmatch(text):
         return None
     return text
 
@@ -27,7 +27,7 @@ def length(text: str, args: Mapping[str, int]) -> str | None:
 
 def integer(text: str, args: Mapping[str, int]) -> int | None:
     """Accepts a whole number from `min` to `max`."""
-    if not _INTEGER.match(text):
+    if not _INTEGER.fullmatch(text):
         return None
     value = int(text)
     if not args.get("min", 0) <= value <= args.get("max", 10**6):
