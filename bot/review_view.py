@@ -89,17 +89,21 @@ def review_card(
     form: Form,
     person: Person,
     record: Application,
-    waiting: int,
+    waiting: int | None,
     timezone: str | None,
 ) -> tuple[str, Keyboard]:
     """One pending application for staff: who, outcome and reasons, every answer, and buttons."""
-    lines = [
-        t.plural(
-            "🗂 {count} application waiting for review.",
-            "🗂 {count} applications waiting for review.",
-            waiting,
-        ),
-        "",
+    lines = []
+    if waiting is not None:
+        lines += [
+            t.plural(
+                "🗂 {count} application waiting for review.",
+                "🗂 {count} applications waiting for review.",
+                waiting,
+            ),
+            "",
+        ]
+    lines += [
         f"<b>{escape(person.display_name)}</b>"
         + username_line(person)
         + f" · <code>{person.user_id}</code>",

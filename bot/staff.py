@@ -141,9 +141,8 @@ class Staff:
                     " THEN 'admin' ELSE excluded.role END",
                     (user_id, role, invite["created_by"], iso(self.clock)),
                 )
-            await audit(
-                conn, self.clock, user_id, "staff.join", user_id, {"invited_by": invite["created_by"]}
-            )
+            details = {"invited_by": invite["created_by"], "role": role}
+            await audit(conn, self.clock, user_id, "staff.join", user_id, details)
         return InviteResult(JOINED, role, invite["created_by"])
 
 

@@ -82,8 +82,10 @@ class Stats:
         """The CSV header: the fixed columns, then one per step id of the form."""
         return [*FIXED_COLUMNS, *(step.id for step in self.form.steps)]
 
-    async def export(self, t: Translator, actor_id: int, update_id: int | None = None) -> bytes:
-        """Every application as CSV (UTF-8 with BOM), answers in the staff member's language."""
+    async def export(
+        self, t: Translator, actor_id: int, update_id: int | None = None
+    ) -> tuple[bytes, int]:
+        """Every application as CSV (UTF-8 with BOM, answers in the staff member's language)."""
         rows = await self.db.fetchall(
             "SELECT a.*, p.first_name, p.last_name, p.username, p.language"
             " FROM applications a JOIN people p ON p.user_id = a.user_id"
@@ -114,8 +116,9 @@ class Stats:
                 ]
             )
         async with self.db.write(update_id) as conn:
-            await audit(conn, self.clock, actor_id, "export.applications", None, {"rows": len(rows)})
-        return buffer.getvalue().encode("utf-8-sig")
+            details = {"rows": len(rows)}
+            await audit(conn, self.clock, actor_id, "export.applications", None, details)
+        return buffer.getvalue().encode("utf-8-sig"), len(rows)
 
     def _cell(self, t: Translator, step_id: str, value: Any) -> str:
         if value is None:

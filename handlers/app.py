@@ -13,14 +13,14 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
 from bot.core import Core
 from bot.replies import Send, Toast
-from handlers import common, menu, onboarding, pairing
+from handlers import common, menu, onboarding, pairing, review, staff, stats
 from handlers.base import Context, Deps
 from handlers.sender import Sender
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-MODULES = (onboarding, pairing, common)
+MODULES = (onboarding, pairing, review, staff, stats, common)
 
 
 def file_url(api_url: str) -> str:

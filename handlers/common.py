@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.callbacks import BadCallback, decode, encode
-from bot.help_view import EVERYONE, help_text
+from bot.help_view import EVERYONE, STAFF, help_text
 from bot.onboarding_view import render
 from bot.replies import Button, Edit, Response, Toast
 from bot.status_view import status_text
@@ -103,7 +103,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         if name in menu.registered_commands(app):
             return
         now = await turn(deps, update)
-        if name in {command for command, _ in EVERYONE}:
+        staff_command = name in {command for command, _ in STAFF}
+        if staff_command and not await core.staff.is_staff(now.person.user_id):
+            text = now.t("Sorry, this is for program staff only.")
+        elif staff_command or name in {command for command, _ in EVERYONE}:
             text = now.t("This part of Passerelle is not available yet.")
         else:
             text = now.t("I do not know that command. Send /help to see what I can do.")

@@ -60,3 +60,13 @@ async def set_for_person(bot: Bot, core: Core, user_id: int, language: str) -> N
                 )
     except TelegramError as error:
         log.info("could not set the menu of chat %s: %s", user_id, error)
+
+
+async def drop_staff(bot: Bot, core: Core, user_id: int, language: str) -> None:
+    """Removes the staff commands from the menu of someone who is no longer staff."""
+    try:
+        for code in core.catalogs.languages:
+            await bot.delete_my_commands(BotCommandScopeChat(user_id), language_code=code)
+    except TelegramError as error:
+        log.info("could not reset the menu of chat %s: %s", user_id, error)
+    await set_for_person(bot, core, user_id, language)

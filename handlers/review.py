@@ -1,0 +1,213 @@
+"""/review: staff see pending applications one by one and approve or reject them."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.callbacks import BadCallback, decode, to_int
+from bot.db import DuplicateUpdate
+from bot.onboarding import PENDING
+from bot.onboarding import Application as Record
+from bot.replies import Edit, Response, Send, Toast
+from bot.review import REASON_INPUT, REASON_LIMIT
+from bot.review_view import (
+    APPROVE,
+    CANCEL,
+    NEXT,
+    REJECT,
+    REVIEW,
+    SKIP,
+    already_decided,
+    approved_text,
+    decision_line,
+    nothing_pending,
+    reason_prompt,
+    rejected_text,
+    review_card,
+)
+from handlers.base import Context, Deps, Turn, respond, staff_only, turn
+
+
+async def _name(deps: Deps, user_id: int | None) -> str:
+    person = await deps.core.people.get(user_id) if user_id is not None else None
+    return person.display_name if person else f"#{user_id}"
+
+
+async def _card(deps: Deps, now: Turn, record: Record | None) -> Send:
+    """The review card of an application, or the 'nothing pending' line."""
+    core = deps.core
+    person = await core.people.get(record.user_id) if record else None
+    if record is None or person is None:
+        return Send(now.chat_id, nothing_pending(now.t))
+    waiting = len(await core.review.queue())
+    text, keyboard = review_card(now.t, core.form, person, record, waiting, now.person.timezone)
+    return Send(now.chat_id, text, keyboard)
+
+
+async def _closed_card(deps: Deps, now: Turn, user_id: int, message_id: int) -> Edit | None:
+    """The card of a decided application, re-rendered with the decision and no buttons."""
+    core = deps.core
+    record = await core.onboarding.get(user_id)
+    person = await core.people.get(user_id)
+    if record is None or person is None:
+        return None
+    text, _ = review_card(now.t, core.form, person, record, None, now.person.timezone)
+    by = await _name(deps, now.person.user_id)
+    line = decision_line(now.t, record.status, by, record.decision_note)
+    return Edit(now.chat_id, message_id, f"{text}\n\n{line}")
+
+
+async def _decide(
+    deps: Deps,
+    now: Turn,
+    user_id: int,
+    approve: bool,
+    note: str | None,
+    card_id: int | None,
+) -> Response:
+    """Applies a decision once, tells the candidate in her language, then shows the next card."""
+    core = deps.core
+    try:
+        decision = await core.review.decide(
+            now.person.user_id, user_id, approve, note, now.update_id
+        )
+    except DuplicateUpdate:
+        return Response(toast=Toast())
+    if not decision.applied:
+        notice = already_decided(now.t, decision.status, await _name(deps, decision.decided_by))
+        response = Response(toast=Toast(notice, alert=True))
+        response.send(now.chat_id, notice)
+        return response
+    response = Response(toast=Toast())
+    if card_id is not None:
+        closed = await _closed_card(deps, now, user_id, card_id)
+        if closed is not None:
+            response.replies.append(closed)
+    t = core.t(await core.people.language_of(user_id))
+    told = approved_text(t) if approve else rejected_text(t, decision.note)
+    response.replies.append(Send(user_id, told))
+    response.replies.append(await _card(deps, now, await core.review.oldest()))
+    return response
+
+
+def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Adds /review, its buttons and the typed rejection reason."""
+    core = deps.core
+
+    async def review(update: Update, context: Context) -> None:
+        """Shows the oldest application waiting for review."""
+        now = await turn(deps, update)
+        pending = await core.inputs.get(now.person.user_id)
+        if pending is not None and pending.kind == REASON_INPUT:
+            await core.cancel_inputs(now.person.user_id)
+        response = Response()
+        response.replies.append(await _card(deps, now, await core.review.oldest()))
+        await respond(deps, update, response)
+
+    async def press(update: Update, context: Context) -> None:
+        """Approve, Reject, Next, Skip (the reason) or Cancel, for the application in the data."""
+        query = update.callback_query
+        assert query is not None
+        now = await turn(deps, update)
+        message_id = query.message.message_id if isinstance(query.message, Message) else None
+        try:
+            action, field = decode(query.data, REVIEW, 2)
+            user_id = to_int(field)
+        except BadCallback:
+            action, user_id = "", 0
+        if action == APPROVE:
+            response = await _decide(deps, now, user_id, True, None, message_id)
+        elif action == REJECT:
+            response = await _ask_reason(now, user_id, message_id)
+        elif action == SKIP:
+            pending = await core.inputs.get(now.person.user_id)
+            card_id = None
+            if pending and pending.kind == REASON_INPUT and pending.payload["user_id"] == user_id:
+                card_id = pending.payload.get("card")
+            response = await _decide(deps, now, user_id, False, None, card_id)
+            if message_id is not None and response.replies:
+                skipped = now.t("Rejected without a reason.")
+                response.replies.insert(0, Edit(now.chat_id, message_id, skipped))
+        elif action == CANCEL:
+            await core.cancel_inputs(now.person.user_id)
+            response = Response(toast=Toast())
+            if message_id is not None:
+                text = now.t("Cancelled: the application is still waiting for review.")
+                response.replies.append(Edit(now.chat_id, message_id, text))
+        elif action == NEXT:
+            response = await _next(now, user_id)
+        else:
+            response = Response(toast=Toast(now.t.plain("This button is no longer active.")))
+        await respond(deps, update, response)
+
+    async def _ask_reason(now: Turn, user_id: int, card_id: int | None) -> Response:
+        decision = await core.review.current(user_id)
+        if decision.status != PENDING:
+            by = await _name(deps, decision.decided_by)
+            return Response(toast=Toast(already_decided(now.t, decision.status, by), alert=True))
+        person = await core.people.get(user_id)
+        if person is None:
+            return Response(toast=Toast(already_decided(now.t, None, ""), alert=True))
+        await core.inputs.expect(
+            now.person.user_id, REASON_INPUT, {"user_id": user_id, "card": card_id}
+        )
+        response = Response(toast=Toast())
+        response.send(now.chat_id, *reason_prompt(now.t, person))
+        return response
+
+    async def _next(now: Turn, user_id: int) -> Response:
+        following = await core.review.after(user_id)
+        if following is None and (await core.review.current(user_id)).status == PENDING:
+            return Response(
+                toast=Toast(now.t.plain("This is the only application waiting for review."))
+            )
+        response = Response(toast=Toast())
+        response.replies.append(await _card(deps, now, following))
+        return response
+
+    async def reason(update: Update, context: Context) -> None:
+        """Takes the typed reason for a rejection, when the staff member was asked for one."""
+        user = update.effective_user
+        message = update.effective_message
+        if user is None or message is None or message.text is None:
+            return
+        pending = await core.inputs.get(user.id)
+        if pending is None or pending.kind != REASON_INPUT:
+            return
+        if not await core.staff.is_staff(user.id):
+            await core.cancel_inputs(user.id)
+            return
+        now = await turn(deps, update)
+        if len(message.text) > REASON_LIMIT:
+            response = Response()
+            response.send(
+                now.chat_id,
+                now.t(
+                    "Please keep the reason under {limit} characters.",
+                    limit=now.t.number(REASON_LIMIT),
+                ),
+            )
+        else:
+            response = await _decide(
+                deps,
+                now,
+                int(pending.payload["user_id"]),
+                False,
+                message.text,
+                pending.payload.get("card"),
+            )
+        await respond(deps, update, response)
+        raise ApplicationHandlerStop
+
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("review", staff_only(deps, review), private))
+    app.add_handler(CallbackQueryHandler(staff_only(deps, press), pattern=f"^{REVIEW}:"))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, reason), group=-1)

@@ -1,0 +1,172 @@
+"""/staff: admins list, add, promote and remove staff, and make one-time invite links."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import BadCallback, decode, to_int
+from bot.db import DuplicateUpdate
+from bot.replies import Edit, Keyboard, Response, Send, Toast
+from bot.staff import ADDED, ADMIN, CHANGED, JOINED, REMOVED, STAFF, USED
+from bot.staff_view import (
+    INVITE,
+    NAMESPACE,
+    REMOVE,
+    Member,
+    admins_only,
+    goodbye,
+    invite_refused,
+    invite_text,
+    joined_notice,
+    role_outcome,
+    staff_list,
+    unknown_person,
+    usage,
+    welcome,
+)
+from handlers import menu
+from handlers.base import Context, Deps, Turn, respond, staff_only, turn
+
+
+async def _member(deps: Deps, user_id: int, role: str | None = None) -> Member:
+    core = deps.core
+    person = await core.people.get(user_id)
+    role = role or await core.staff.role(user_id) or STAFF
+    return Member(
+        user_id,
+        role,
+        person.display_name if person and person.first_name else None,
+        person.username if person else None,
+        user_id in core.staff.configured_admins,
+    )
+
+
+async def _listing(deps: Deps, now: Turn) -> tuple[str, Keyboard]:
+    members = [await _member(deps, uid, role) for uid, role in await deps.core.staff.members()]
+    return staff_list(now.t, members, now.person.user_id)
+
+
+async def _tell(deps: Deps, update: Update, user_id: int, joined: bool) -> list[Send]:
+    """Updates a person's command menu and tells her, in her language, about her new role."""
+    core = deps.core
+    language = await core.people.language_of(user_id)
+    role = await core.staff.role(user_id)
+    if role is None:
+        await menu.drop_staff(update.get_bot(), core, user_id, language)
+    else:
+        await menu.set_for_person(update.get_bot(), core, user_id, language)
+    if await core.people.get(user_id) is None:
+        return []
+    t = core.t(language)
+    return [Send(user_id, welcome(t, role) if joined and role else goodbye(t))]
+
+
+async def accept_invite(deps: Deps, update: Update, now: Turn, code: str) -> None:
+    """Makes the person staff if the invite code is valid and unused (each code works once)."""
+    core = deps.core
+    try:
+        result = await core.staff.accept(now.person.user_id, code, now.update_id)
+    except DuplicateUpdate:
+        return
+    response = Response()
+    if result.outcome != JOINED:
+        response.send(now.chat_id, invite_refused(now.t, result.outcome == USED))
+        await respond(deps, update, response)
+        return
+    await core.people.touch(now.who, keep_names=True)
+    response.replies.extend(await _tell(deps, update, now.person.user_id, joined=True))
+    if result.created_by is not None and result.created_by != now.person.user_id:
+        t = core.t(await core.people.language_of(result.created_by))
+        member = await _member(deps, now.person.user_id)
+        response.replies.append(Send(result.created_by, joined_notice(t, member)))
+    await respond(deps, update, response)
+
+
+def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Adds /staff and its buttons (admins only)."""
+    core = deps.core
+
+    async def is_admin(update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and await core.staff.role(user.id) == ADMIN
+
+    async def change(now: Turn, update: Update, verb: str, reference: str) -> Response:
+        response = Response()
+        person = await core.people.find(reference)
+        if person is None and not reference.lstrip("-").isdigit():
+            response.send(now.chat_id, unknown_person(now.t, reference))
+            return response
+        user_id = person.user_id if person else int(reference)
+        actor = now.person.user_id
+        if verb == "remove":
+            outcome = await core.staff.remove(actor, user_id, now.update_id)
+            member = await _member(deps, user_id)
+        else:
+            role = ADMIN if verb == "admin" else STAFF
+            outcome = await core.staff.set_role(actor, user_id, role, now.update_id)
+            member = await _member(deps, user_id, role if outcome != "configured" else ADMIN)
+        response.send(now.chat_id, role_outcome(now.t, outcome, member))
+        if outcome in (ADDED, CHANGED, REMOVED):
+            response.replies.extend(await _tell(deps, update, user_id, joined=outcome != REMOVED))
+        return response
+
+    async def invite(now: Turn, update: Update, role: str) -> Response:
+        code = await core.staff.invite(now.person.user_id, role, now.update_id)
+        link = f"https://t.me/{update.get_bot().username}?start=staff-{code}"
+        response = Response()
+        response.send(now.chat_id, invite_text(now.t, link))
+        return response
+
+    async def manage(update: Update, context: Context) -> None:
+        """Lists staff, or adds, promotes or removes one, or makes an invite link."""
+        now = await turn(deps, update)
+        response = Response()
+        args = context.args or []
+        if not await is_admin(update):
+            response.send(now.chat_id, admins_only(now.t))
+        elif not args:
+            response.send(now.chat_id, *await _listing(deps, now))
+        else:
+            verb = args[0].lower()
+            try:
+                if verb in ("add", "admin", "remove") and len(args) == 2:
+                    response = await change(now, update, verb, args[1])
+                elif verb == "invite" and len(args) <= 2:
+                    role = ADMIN if args[1:] == ["admin"] else STAFF
+                    response = await invite(now, update, role)
+                else:
+                    response.send(now.chat_id, usage(now.t))
+            except DuplicateUpdate:
+                return
+        await respond(deps, update, response)
+
+    async def press(update: Update, context: Context) -> None:
+        """Removes a staff member or makes an invite link, after checking the presser is admin."""
+        query = update.callback_query
+        assert query is not None
+        now = await turn(deps, update)
+        if not await is_admin(update):
+            await respond(deps, update, Response(toast=Toast(admins_only(now.t), alert=True)))
+            return
+        try:
+            fields = decode(query.data, NAMESPACE, 2 if (query.data or "").count(":") == 2 else 1)
+            if fields[0] == INVITE and len(fields) == 1:
+                response = await invite(now, update, STAFF)
+            elif fields[0] == REMOVE and len(fields) == 2:
+                response = await change(now, update, "remove", str(to_int(fields[1])))
+                if isinstance(query.message, Message):
+                    text, keyboard = await _listing(deps, now)
+                    response.replies.append(
+                        Edit(now.chat_id, query.message.message_id, text, keyboard)
+                    )
+            else:
+                raise BadCallback(query.data or "")
+        except BadCallback:
+            response = Response(toast=Toast(now.t.plain("This button is no longer active.")))
+        except DuplicateUpdate:
+            response = Response(toast=Toast())
+        await respond(deps, update, response)
+
+    app.add_handler(CommandHandler("staff", staff_only(deps, manage), filters.ChatType.PRIVATE))
+    app.add_handler(CallbackQueryHandler(staff_only(deps, press), pattern=f"^{NAMESPACE}:"))

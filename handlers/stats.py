@@ -1,0 +1,39 @@
+"""/stats and /export: program figures and the applications as a CSV file, for staff."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, filters
+
+from bot.db import DuplicateUpdate
+from bot.replies import Response, SendDocument
+from bot.stats_view import stats_text
+from handlers.base import Context, Deps, respond, staff_only, turn
+
+
+def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
+    """Adds /stats and /export."""
+    core = deps.core
+
+    async def stats(update: Update, context: Context) -> None:
+        """Shows the program figures at a glance."""
+        now = await turn(deps, update)
+        response = Response()
+        response.send(now.chat_id, stats_text(now.t, core.form, await core.stats.figures()))
+        await respond(deps, update, response)
+
+    async def export(update: Update, context: Context) -> None:
+        """Sends every application as a CSV file (and records the export in the audit log)."""
+        now = await turn(deps, update)
+        try:
+            content, rows = await core.stats.export(now.t, now.person.user_id, now.update_id)
+        except DuplicateUpdate:
+            return
+        name = f"applications-{core.clock.now():%Y-%m-%d}.csv"
+        caption = now.t.plural("{count} application", "{count} applications", rows)
+        response = Response(replies=[SendDocument(now.chat_id, name, content, caption)])
+        await respond(deps, update, response)
+
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("stats", staff_only(deps, stats), private))
+    app.add_handler(CommandHandler("export", staff_only(deps, export), private))
