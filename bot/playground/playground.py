@@ -236,6 +236,7 @@ class Playground:
 
         core = self.core
         assert core is not None
+        self.emu.user(uid).started = True  # a staff member has opened the bot's chat before
         await core.people.touch(Who(uid, first_name, None, username, language), keep_names=True)
         async with core.db.write() as conn:
             await conn.execute(
