@@ -1,0 +1,301 @@
+"""Pairing through the chat: /pair, suggestions, overrides, stale buttons, /unpair, /status."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from bot.emulator import Emulator
+from bot.pairing import Participant
+from bot.pairing_view import ended_notice, introduction
+from tests.conftest import Launch
+from tests.harness import Person, Running, new_person
+
+NOW = "2027-01-01T00:00:00Z"
+
+
+def plain(text: str) -> str:
+    """What a person reads of an HTML message."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+async def enrol(
+    bot: Running,
+    person: Person,
+    role: str,
+    languages: tuple[str, ...] = ("fr",),
+    status: str = "approved",
+    place: str = "senegal",
+    sector: str = "technology",
+) -> None:
+    """Stores an applicant directly (fast); the person is the emulator user."""
+    user = bot.emu.user(person.uid)
+    user.started = True  # she applied, so she has talked to the bot
+    language = bot.core.catalogs.resolve(user.language_code, "en")
+    timezone = "America/Toronto" if role == "mentor" else "Africa/Dakar"
+    answers: dict[str, object] = {"role": role, "languages": list(languages), "sector": sector}
+    answers["destination" if role == "mentor" else "country"] = place
+    if role == "mentor":
+        answers["province"] = "qc"
+    async with bot.core.db.write() as conn:
+        await conn.execute(
+            "INSERT INTO people(user_id, first_name, username, language, timezone, consented_at,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (person.uid, user.first_name, user.username, language, timezone, NOW, NOW, NOW),
+        )
+        await conn.execute(
+            "INSERT INTO applications(user_id, flow, status, role, started_at, submitted_at,"
+            " updated_at) VALUES (?, 'application', ?, ?, ?, ?, ?)",
+            (person.uid, status, role, NOW, NOW, NOW),
+        )
+        for step, value in answers.items():
+            await conn.execute(
+                "INSERT INTO answers(user_id, step, value, answered_at) VALUES (?, ?, ?, ?)",
+                (person.uid, step, json.dumps(value), NOW),
+            )
+
+
+async def approve(bot: Running, person: Person) -> None:
+    """Approves an application (the review screen is tested elsewhere)."""
+    async with bot.core.db.write() as conn:
+        await conn.execute(
+            "UPDATE applications SET status = 'approved' WHERE user_id = ?", (person.uid,)
+        )
+
+
+async def participant(bot: Running, person: Person) -> Participant:
+    """The pairing's view of a person."""
+    found = await bot.core.pairing.participant(person.uid)
+    assert found is not None
+    return found
+
+
+async def active_pairs(bot: Running) -> set[tuple[int, int]]:
+    """Every active (mentor, mentee)."""
+    return {(p.mentor_id, p.mentee_id) for p in await bot.core.pairing.all_active()}
+
+
+async def expect_intro(bot: Running, me: Person, other: Person) -> str:
+    """Waits for my introduction to the other and checks it is the one in my language."""
+    mine, theirs = await participant(bot, me), await participant(bot, other)
+    t = bot.core.t(mine.person.language)
+    expected = plain(introduction(t, bot.core.form, mine, theirs, bot.core.clock.now()))
+    message = await bot.emu.wait_for(me.uid, predicate=lambda m: m.text == expected)
+    assert theirs.person.first_name in message.text
+    return message.text
+
+
+async def expect_ended(bot: Running, me: Person, other: Person, since: int) -> None:
+    """Waits for the notice, in my language, that my pairing with the other ended."""
+    mine, theirs = await participant(bot, me), await participant(bot, other)
+    expected = plain(ended_notice(bot.core.t(mine.person.language), theirs))
+    await bot.emu.wait_for(me.uid, predicate=lambda m: m.text == expected, since=since)
+
+
+async def test_a_mentor_applies_in_the_chat_and_is_paired_in_her_language(
+    emu: Emulator, launch: Launch
+) -> None:
+    boss = new_person(emu, "Boss", "en", username="boss")
+    bot = await launch(admins=(boss.uid,))
+    awa = bot.person("Awa", "fr", username="awa")
+    lucia = bot.person("Lucía", "es", username="lucia")
+    t = bot.core.t(bot.core.catalogs.resolve("fr", "en"))
+    await awa.send("/start")
+    for kind, label in (
+        ("press", "I agree"),
+        ("press", "Canadian volunteer or entrepreneur"),
+        ("press", "Yes"),
+        ("press", "Yes"),
+        ("press", "Quebec"),
+        ("press", "Senegal"),
+        ("press", "Technology"),
+        ("send", "7"),
+        ("toggle", "French"),
+        ("press", "Done"),
+        ("press", "Yes"),
+        ("send", "awa@example.org"),
+        ("send", "Je veux partager ce que j'ai appris avec d'autres femmes."),
+        ("press", "Confirm"),
+    ):
+        if kind == "press":
+            await awa.press(t.plain(label))
+        elif kind == "toggle":
+            await awa.toggle(t.plain(label))
+        else:
+            await awa.send(label)
+    await enrol(bot, lucia, "mentee", languages=("es", "fr"), place="senegal")
+
+    refused = await boss.send("/pair @lucia @awa", expect="not approved")
+    assert "Pair anyway" in str(refused.buttons)
+    await approve(bot, awa)
+    done = await boss.send("/pair @lucia @awa", expect="Paired")
+    assert "Awa" in done.text and "Lucía" in done.text
+    awa_intro = await expect_intro(bot, awa, lucia)
+    lucia_intro = await expect_intro(bot, lucia, awa)
+    assert "Lucía" in awa_intro and "Awa" in lucia_intro
+    assert "Dakar" in awa_intro and "Toronto" in lucia_intro
+    if set(bot.core.catalogs.languages) >= {"fr", "es"}:
+        assert (await participant(bot, awa)).person.language == "fr"
+        assert (await participant(bot, lucia)).person.language == "es"
+        assert awa_intro != lucia_intro
+    assert await active_pairs(bot) == {(awa.uid, lucia.uid)}
+
+    status = await awa.send("/status")
+    assert "Lucía" in status.text and "3" in status.text
+    assert "Awa" in (await lucia.send("/status")).text
+
+
+async def test_pairing_by_id_and_unpairing_tells_both(emu: Emulator, launch: Launch) -> None:
+    boss = new_person(emu, "Boss", "en")
+    bot = await launch(admins=(boss.uid,))
+    mona = bot.person("Mona", "fr", username="mona")
+    ines = bot.person("Inès", "fr", username="ines")
+    rosa = bot.person("Rosa", "es", username="rosa")
+    await enrol(bot, mona, "mentor", languages=("fr", "es"))
+    await enrol(bot, ines, "mentee")
+    await enrol(bot, rosa, "mentee", languages=("es",), place="bolivia")
+
+    await boss.send(f"/pair {ines.uid} {mona.uid}", expect="Paired")
+    await expect_intro(bot, ines, mona)
+    await boss.send(f"/pair {mona.uid} @rosa", expect="Paired")
+    await expect_intro(bot, rosa, mona)
+    status = await mona.send("/status")
+    assert "Inès" in status.text and "Rosa" in status.text and "2" in status.text
+
+    choose = await boss.send("/unpair @mona", expect="several")
+    assert any("Rosa" in label for row in choose.buttons for label in row)
+    mark = bot.emu.mark()
+    await boss.press("Rosa", expect="Ended")
+    await expect_ended(bot, rosa, mona, mark)
+    await expect_ended(bot, mona, rosa, mark)
+    assert await active_pairs(bot) == {(mona.uid, ines.uid)}
+
+    mark = bot.emu.mark()
+    await boss.send("/unpair @ines", expect="Ended")
+    await expect_ended(bot, ines, mona, mark)
+    await expect_ended(bot, mona, ines, mark)
+    assert await active_pairs(bot) == set()
+    assert "no active pairing" in (await boss.send("/unpair @ines")).text
+    assert "not paired together" in (await boss.send("/unpair @mona @ines")).text
+    actions = await bot.core.db.fetchall("SELECT action FROM audit_log ORDER BY id")
+    assert [row["action"] for row in actions] == ["pair.create"] * 2 + ["pair.end"] * 2
+
+
+async def test_each_broken_rule_is_refused_and_an_override_is_recorded(
+    emu: Emulator, launch: Launch
+) -> None:
+    boss = new_person(emu, "Boss", "en")
+    bot = await launch(admins=(boss.uid,))
+    ana = bot.person("Ana", "en", username="ana")
+    bea = bot.person("Bea", "en", username="bea")
+    eve = bot.person("Eve", "en", username="eve")
+    fay = bot.person("Fay", "en", username="fay")
+    pia = bot.person("Pia", "en", username="pia")
+    await enrol(bot, ana, "mentor")
+    await enrol(bot, bea, "mentor", languages=("en",))
+    await enrol(bot, eve, "mentee")
+    await enrol(bot, fay, "mentee")
+    await enrol(bot, pia, "mentee", status="pending")
+
+    assert "do not know" in (await boss.send("/pair @nobody @eve")).text
+    assert "/pair capacity" in (await boss.send("/pair @ana")).text
+    assert "same role" in (await boss.send("/pair @ana @bea")).text
+    assert "not approved" in (await boss.send("/pair @ana @pia")).text
+    no_language = await boss.send("/pair @bea @eve")
+    assert "no working language" in no_language.text
+    assert "Pair anyway" in str(no_language.buttons)
+    assert "1 place left" in (await boss.send("/pair capacity @ana 1")).text
+    await boss.send("/pair @ana @eve", expect="Paired")
+    full = await boss.send("/pair @ana @fay")
+    assert "no place left" in full.text
+    assert "already paired" in (await boss.send("/pair @bea @eve")).text
+    assert "Pair anyway" not in str(boss.last().buttons)
+
+    mark = bot.emu.mark()
+    await boss.tap("Pair anyway", message_id=full.message_id)
+    await bot.emu.wait_for(boss.uid, contains="Override", since=mark)
+    await expect_intro(bot, fay, ana)
+    row = await bot.core.db.fetchone(
+        "SELECT override FROM pairs WHERE mentor_id = ? AND mentee_id = ?", (ana.uid, fay.uid)
+    )
+    assert row is not None and row["override"] == 1
+    audit = await bot.core.db.fetchall(
+        "SELECT details FROM audit_log WHERE action = 'pair.create' ORDER BY id"
+    )
+    assert json.loads(audit[-1]["details"])["override"] == ["mentor_full"]
+
+    mark = bot.emu.mark()
+    again = await boss.tap("Pair anyway", message_id=no_language.message_id)
+    assert again.text and "changed" in again.text
+    await bot.emu.wait_for(boss.uid, contains="already paired", since=mark)
+    assert await active_pairs(bot) == {(ana.uid, eve.uid), (ana.uid, fay.uid)}
+
+
+async def test_suggestions_pair_all_and_stale_buttons(emu: Emulator, launch: Launch) -> None:
+    boss = new_person(emu, "Boss", "en")
+    bot = await launch(admins=(boss.uid,))
+    people = {
+        name: bot.person(name, "en", username=name.lower())
+        for name in ("Ada", "Bo", "Cy", "Dee", "Eli", "Fox", "Gus")
+    }
+    await enrol(bot, people["Ada"], "mentor", languages=("fr",), place="senegal")
+    await enrol(bot, people["Bo"], "mentor", languages=("es",), place="bolivia")
+    await enrol(bot, people["Cy"], "mentee", languages=("fr",), place="senegal")
+    await enrol(bot, people["Dee"], "mentee", languages=("es",), place="bolivia")
+    await enrol(bot, people["Eli"], "mentee", languages=("fr", "es"), place="benin")
+    await enrol(bot, people["Fox"], "mentee", languages=("en",), place="rwanda")
+    await enrol(bot, people["Gus"], "mentee", languages=("fr",), status="pending")
+
+    suggested, _ = await bot.core.pairing.suggestions()
+    expected = {(s.mentor_id, s.mentee_id) for s in suggested}
+    assert len(expected) == 3
+    listing = await boss.send("/pair", expect="suggested")
+    assert "Pair all" in str(listing.buttons)
+    assert "Fox" not in listing.text and "Gus" not in listing.text
+    assert "h of waking hours" in listing.text
+
+    eli, ada, bo = people["Eli"], people["Ada"], people["Bo"]
+    suggested_mentor = next(s.mentor_id for s in suggested if s.mentee_id == eli.uid)
+    other = ada if suggested_mentor == bo.uid else bo
+    await boss.send(f"/pair {other.uid} @eli", expect="Paired")
+    stale = await boss.tap("Eli", message_id=listing.message_id)
+    assert stale.show_alert and "no longer possible" in (stale.text or "")
+    changed = await boss.tap("Pair all", message_id=listing.message_id)
+    assert changed.show_alert and "changed" in (changed.text or "")
+    fresh = await boss.emu.wait_for(
+        boss.uid, contains="suggested", predicate=lambda m: m.message_id > listing.message_id
+    )
+
+    suggested, _ = await bot.core.pairing.suggestions()
+    expected = {(s.mentor_id, s.mentee_id) for s in suggested}
+    assert boss.last().message_id == fresh.message_id
+    await boss.press("Pair all", expect="formed")
+    assert await active_pairs(bot) == expected | {(other.uid, eli.uid)}
+    for mentor_id, mentee_id in expected:
+        mentor = next(p for p in people.values() if p.uid == mentor_id)
+        mentee = next(p for p in people.values() if p.uid == mentee_id)
+        await expect_intro(bot, mentor, mentee)
+        await expect_intro(bot, mentee, mentor)
+    assert "No pair to suggest" in (await boss.send("/pair")).text
+
+
+async def test_many_suggestions_fit_telegram_limits(emu: Emulator, launch: Launch) -> None:
+    boss = new_person(emu, "Boss", "en")
+    bot = await launch(admins=(boss.uid,))
+    for index in range(25):
+        await enrol(bot, bot.person(f"Mentor{index}", "en"), "mentor")
+        await enrol(bot, bot.person(f"Mentee{index}", "en"), "mentee")
+    mark = bot.emu.mark()
+    await boss.send("/pair")
+    await bot.emu.wait_for(boss.uid, predicate=lambda m: "Pair all" in str(m.buttons), since=mark)
+    sent = [m for m in bot.emu.bot_messages(boss.uid) if m.version > mark]
+    assert len(sent) == 3
+    assert all(len(m.text) <= 4096 and sum(map(len, m.buttons)) <= 100 for m in sent)
+    assert sum("Pair Mentor" in label for m in sent for row in m.buttons for label in row) == 25
+
+
+async def test_only_staff_can_pair(running: Running) -> None:
+    zoe = running.person("Zoe", "en")
+    assert "program staff" in (await zoe.send("/pair")).text
+    assert "program staff" in (await zoe.send("/unpair @zoe")).text
