@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
 import sys
@@ -27,7 +28,10 @@ async def run_playground(args: argparse.Namespace) -> int:
         await playground.start(args.host, args.port)
     except OSError as error:
         await playground.stop()
-        reason = error.strerror or str(error)
+        if error.errno == errno.EADDRINUSE:
+            reason = "the port is already in use (choose another with --port)"
+        else:
+            reason = error.strerror or str(error)
         print(
             f"passerelle: cannot serve the playground on {args.host}:{args.port}: {reason}",
             file=sys.stderr,

@@ -158,9 +158,9 @@ function renderHeader() {
     $("chat-avatar").replaceWith(el("div", { class: "avatar", id: "chat-avatar", "aria-hidden": "true", text: "P" }));
     return;
   }
-  $("chat-name").textContent = `${persona.first_name} ↔ Passerelle bot`;
-  const parts = [persona.username ? `@${persona.username}` : null, LANGUAGE_NAMES[persona.language] || persona.language,
-    persona.staff ? "staff (admin)" : null, `🕒 ${localTime(persona)}`];
+  $("chat-name").textContent = persona.first_name;
+  const parts = [localTime(persona), LANGUAGE_NAMES[persona.language] || persona.language,
+    persona.staff ? "staff (admin)" : null, persona.username ? `@${persona.username}` : null];
   $("chat-meta").textContent = parts.filter(Boolean).join(" · ");
   const node = avatar(persona);
   node.id = "chat-avatar";
@@ -651,7 +651,7 @@ async function main() {
   try {
     const info = await api("GET", "/_play/info");
     $("bot-name").textContent = `@${info.bot_username}`;
-    $("reminders").textContent = `⏱ Reminders: ${info.reminders}`;
+    $("reminders").textContent = `Reminders: ${info.reminders}`;
   } catch (_) { /* the page still works without the header details */ }
   await loadPersonas();
   const match = /^#persona-(\d+)$/.exec(location.hash);
