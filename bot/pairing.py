@@ -36,6 +36,7 @@ class Problem(StrEnum):
     SAME_ROLE = "same_role"
     ALREADY_PAIRED = "already_paired"
     MENTEE_PAIRED = "mentee_paired"
+    REJECTED = "rejected"
     NOT_APPROVED = "not_approved"
     MENTOR_FULL = "mentor_full"
     NO_SHARED_LANGUAGE = "no_shared_language"
@@ -252,7 +253,9 @@ def rules(
         )
         issues.append(Issue(problem, mentee.user_id))
     for person in (mentor, mentee):
-        if person.status != APPROVED:
+        if person.status == REJECTED:
+            issues.append(Issue(Problem.REJECTED, person.user_id))
+        elif person.status != APPROVED:
             issues.append(Issue(Problem.NOT_APPROVED, person.user_id))
     if mentee_partner != mentor.user_id and mentor.places_left <= 0:
         issues.append(Issue(Problem.MENTOR_FULL, mentor.user_id))

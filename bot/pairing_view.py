@@ -169,6 +169,8 @@ def issue_text(t: Translator, issue: Issue, people: Mapping[int, Person]) -> str
         return t("They are already paired together.")
     if problem is Problem.MENTEE_PAIRED:
         return t("{name} is already paired with another mentor. Use /unpair first.", name=name)
+    if problem is Problem.REJECTED:
+        return t("The application of {name} was rejected.", name=name)
     if problem is Problem.NOT_APPROVED:
         return t("The application of {name} is not approved.", name=name)
     if problem is Problem.MENTOR_FULL:
@@ -249,13 +251,17 @@ def choose_end(
     return text, keyboard
 
 
-def reasons(t: Translator, form: Form, suggestion: Suggestion, mentee: Participant) -> str:
+def reasons(
+    t: Translator, form: Form, suggestion: Suggestion, mentor: Participant, mentee: Participant
+) -> str:
     """Why a pair is suggested: languages, sector, destination, overlap; escaped."""
     fit = suggestion.compatibility
     parts = [t("speak {languages}", languages=Html(languages_text(t, form, fit.shared_languages)))]
     if fit.same_sector:
         parts.append(t("same sector ({sector})", sector=Html(sector_text(t, form, mentee))))
-    if fit.destination_match:
+    if fit.destination_match and mentor.destination is None:
+        parts.append(t("no destination preference"))
+    elif fit.destination_match:
         parts.append(t("destination {country}", country=Html(country_text(t, form, mentee))))
     parts.append(
         t("{hours} h of waking hours in common", hours=t.number(round(fit.overlap_hours, 1)))
@@ -273,7 +279,7 @@ def _suggestion_block(
     mentor, mentee = people[suggestion.mentor_id], people[suggestion.mentee_id]
     return (
         f"{t.number(index)}. {staff_name(mentor)} → {staff_name(mentee)}\n"
-        f"   {reasons(t, form, suggestion, mentee)}"
+        f"   {reasons(t, form, suggestion, mentor, mentee)}"
     )
 
 

@@ -100,6 +100,7 @@ async def test_hard_rules_cannot_be_overridden(db: Database, pairing: Pairing) -
     await enrol(db, 2, "mentor")
     await enrol(db, 3, "mentee")
     await enrol(db, 4, "mentee", status="in_progress")
+    await enrol(db, 5, "mentee", status="rejected")
     everything = problem_mask(Problem)
     assert problems(await pairing.create(9, 1, 1, None, override=everything)) == {
         Problem.SAME_PERSON
@@ -109,6 +110,7 @@ async def test_hard_rules_cannot_be_overridden(db: Database, pairing: Pairing) -
         Problem.NOT_PARTICIPANT
     }
     assert problems(await pairing.create(9, 1, 555, None)) == {Problem.NOT_PARTICIPANT}
+    assert problems(await pairing.create(9, 1, 5, None, override=everything)) == {Problem.REJECTED}
     assert isinstance(await pairing.create(9, 1, 3, None), Paired)
     assert problems(await pairing.create(9, 3, 1, None, override=everything)) == {
         Problem.ALREADY_PAIRED

@@ -261,6 +261,8 @@ async def test_suggestions_pair_all_and_stale_buttons(emu: Emulator, launch: Lau
     await boss.send(f"/pair {other.uid} @eli", expect="Paired")
     stale = await boss.tap("Eli", message_id=listing.message_id)
     assert stale.show_alert and "no longer possible" in (stale.text or "")
+    forged = await bot.emu.press_data(boss.uid, listing.message_id, "pr:ok:x:1")
+    assert forged.answered and "no longer active" in (forged.text or "")
     changed = await boss.tap("Pair all", message_id=listing.message_id)
     assert changed.show_alert and "changed" in (changed.text or "")
     fresh = await boss.emu.wait_for(
@@ -299,3 +301,6 @@ async def test_only_staff_can_pair(running: Running) -> None:
     zoe = running.person("Zoe", "en")
     assert "program staff" in (await zoe.send("/pair")).text
     assert "program staff" in (await zoe.send("/unpair @zoe")).text
+    menu = await zoe.send("/language")
+    forged = await running.emu.press_data(zoe.uid, menu.message_id, "pr:all:0123456789ab")
+    assert forged.show_alert and "program staff" in (forged.text or "")
