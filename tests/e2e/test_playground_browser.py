@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.playground import Playground
@@ -174,11 +175,17 @@ async def test_apply_and_approve_in_the_browser(playground: Playground, browser:
 
     await screen.open("Emily")
     await page.locator("#messages .msg.in", has_text="approved").wait_for()
+    emily = next(p["id"] for p in await playground.describe() if p["first_name"] == "Emily")
+    await _bot_sends_document(playground, emily, "meeting.ics", b"BEGIN:VCALENDAR\r\n")
+    link = page.locator("#messages .msg.in a.doc", has_text="meeting.ics")
+    href = await link.get_attribute("href")
+    assert href is not None and href.startswith("/_emu/files/")
+    download = await page.request.get(playground.url + href)
+    assert download.ok and (await download.body()).startswith(b"BEGIN:VCALENDAR")
     ARTIFACTS.mkdir(exist_ok=True)
     await screen.open("Nadia")
     await page.screenshot(path=str(ARTIFACTS / "playground.png"))
 
-    emily = next(p["id"] for p in await playground.describe() if p["first_name"] == "Emily")
     phone = await browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
     )
@@ -190,5 +197,20 @@ async def test_apply_and_approve_in_the_browser(playground: Playground, browser:
     await small.locator("#back").click()
     assert await small.locator("button.persona", has_text="Nadia").is_visible()
     await phone.close()
+
+    await page.get_by_role("button", name="Reset everything").click()
+    await page.get_by_role("button", name="Reset, no personas").click()
+    await page.locator("#empty-personas").wait_for()
+    assert await page.locator("button.persona").count() == 0
     await context.close()
     assert errors == []
+
+
+async def _bot_sends_document(playground: Playground, chat_id: int, name: str, data: bytes) -> None:
+    """The bot sends a document through the Bot API, as it does for .ics files and exports."""
+    form = aiohttp.FormData()
+    form.add_field("chat_id", str(chat_id))
+    form.add_field("document", data, filename=name, content_type="text/calendar")
+    url = f"{playground.emu.api_url}{playground.emu.token}/sendDocument"
+    async with aiohttp.ClientSession() as session, session.post(url, data=form) as response:
+        assert response.status == 200, await response.text()
