@@ -38,9 +38,11 @@ MENTEE: Answers = {
 }
 
 
-async def apply(core: Core, who: Who, answers: Answers, overrides: Answers = {}) -> Application:
+async def apply(
+    core: Core, who: Who, answers: Answers, overrides: Answers | None = None
+) -> Application:
     """Creates the person and fills and confirms her application through Onboarding."""
-    answers = {**answers, **overrides}
+    answers = {**answers, **(overrides or {})}
     person = await core.people.touch(who)
     record, _ = await core.onboarding.begin(person, None, None)
     while record.status == "in_progress":

@@ -7,8 +7,8 @@ import json
 
 from bot.emulator import Emulator
 from bot.people import Who
-from bot.review_view import approved_text, rejected_text
-from tests.applicants import MENTEE, MENTOR, apply
+from bot.review_view import approved_text
+from tests.applicants import MENTEE, MENTOR, Answers, apply
 from tests.conftest import Launch
 from tests.e2e.paths import walk
 from tests.harness import Person, Running, new_person
@@ -34,12 +34,12 @@ async def admin_of(emu: Emulator, name: str, language: str = "en") -> Person:
     return admin
 
 
-async def candidate(bot: Running, name: str, language: str, answers: object = MENTEE) -> Person:
+async def candidate(bot: Running, name: str, language: str, answers: Answers = MENTEE) -> Person:
     """A person whose application is completed through the services (fast)."""
     person = bot.person(name, language)
     user = bot.emu.user(person.uid)
     user.started = True
-    await apply(bot.core, Who(person.uid, name, None, None, language), answers)  # type: ignore[arg-type]
+    await apply(bot.core, Who(person.uid, name, None, None, language), answers)
     return person
 
 
