@@ -34,6 +34,7 @@ class Problem(StrEnum):
     SAME_PERSON = "same_person"
     NOT_PARTICIPANT = "not_participant"
     SAME_ROLE = "same_role"
+    ROLE_CHANGED = "role_changed"
     ALREADY_PAIRED = "already_paired"
     MENTEE_PAIRED = "mentee_paired"
     REJECTED = "rejected"
@@ -342,7 +343,7 @@ class Pairing:
             return Refused((Issue(Problem.SAME_ROLE, b_id),), None)
         mentor, mentee = (a, b) if a.role == MENTOR else (b, a)
         if roles is not None and roles != (mentor.user_id, mentee.user_id):
-            return Refused((Issue(Problem.SAME_ROLE, b_id),), None)
+            return Refused((Issue(Problem.ROLE_CHANGED, b_id),), None)
         rows = await fetch(
             "SELECT mentor_id FROM pairs WHERE ended_at IS NULL AND mentee_id = ?",
             (mentee.user_id,),

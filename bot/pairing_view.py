@@ -165,6 +165,8 @@ def issue_text(t: Translator, issue: Issue, people: Mapping[int, Person]) -> str
         return t("{name} has not completed an application.", name=name)
     if problem is Problem.SAME_ROLE:
         return t("Both have the same role: a pair is one mentor and one mentee.")
+    if problem is Problem.ROLE_CHANGED:
+        return t("Their roles changed since this button was shown.")
     if problem is Problem.ALREADY_PAIRED:
         return t("They are already paired together.")
     if problem is Problem.MENTEE_PAIRED:

@@ -147,7 +147,7 @@ async def test_soft_rules_are_refused_then_overridden_and_recorded(
 async def test_roles_given_by_a_button_must_still_hold(db: Database, pairing: Pairing) -> None:
     await enrol(db, 1, "mentor")
     await enrol(db, 2, "mentee")
-    assert problems(await pairing.create(9, 2, 1, None, roles=(2, 1))) == {Problem.SAME_ROLE}
+    assert problems(await pairing.create(9, 2, 1, None, roles=(2, 1))) == {Problem.ROLE_CHANGED}
     assert isinstance(await pairing.create(9, 1, 2, None, roles=(1, 2)), Paired)
 
 
