@@ -25,7 +25,7 @@ async def run_playground(args: argparse.Namespace) -> int:
         logging.getLogger().setLevel(logging.WARNING)
     playground = Playground(db=Path(args.db) if args.db else None, reminders=args.reminders)
     try:
-        await playground.start(args.host, args.port)
+        await playground.listen(args.host, args.port)
     except OSError as error:
         await playground.stop()
         if error.errno == errno.EADDRINUSE:
@@ -37,6 +37,15 @@ async def run_playground(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    try:
+        await playground.start_bot()
+    except Exception as error:
+        await playground.stop()
+        print(f"passerelle: the bot could not start in the playground: {error}", file=sys.stderr)
+        return 1
+    except BaseException:
+        await playground.stop()
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)

@@ -115,7 +115,15 @@ class Playground:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Starts serving (OSError if the port is taken), then starts the bot."""
+        await self.listen(host, port)
+        await self.start_bot()
+
+    async def listen(self, host: str, port: int) -> None:
+        """Serves the Bot API, `/_emu/` and the page; OSError if the port is taken."""
         await self.emu.start(host, port)
+
+    async def start_bot(self) -> None:
+        """Starts the bot against the emulator and waits until it polls."""
         await self._start_bot()
 
     async def stop(self) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+import signal
 import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,8 @@ import aiohttp
 import pytest
 
 from bot.playground import Playground, run_playground
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -143,3 +149,31 @@ async def test_taken_port_exits_1_with_one_line(
         assert await run_playground(args) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(port) in err[0]
+
+
+@pytest.mark.slow
+async def test_command_prints_the_address_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "playground",
+        "--port",
+        "0",
+        "--reminders",
+        "60s,20s",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+    assert line.startswith("Passerelle playground: http://127.0.0.1:")
+    url = line.split()[2]
+    async with aiohttp.ClientSession() as session, session.get(url) as r:
+        assert r.status == 200 and "Passerelle" in await r.text()
+    process.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(process.wait(), 5) == 0
+    more, errors = await process.communicate()
+    assert more == b"" and b"Traceback" not in errors
