@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import html
 import io
 from collections.abc import Iterable, Mapping
-import datetime as dt
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
