@@ -57,7 +57,7 @@ async def test_spanish_mentee_applies_in_spanish(running: Running) -> None:
     t = running.core.t("es")
     consent = await maria.send("/start", expect="María")
     assert consent.buttons[0][0] == t.plain("I agree")
-    assert t("Welcome to Passerelle")[:20] in consent.text
+    assert t(running.core.form.by_id["consent"].prompt)[:40] in consent.text
     summary = await walk(maria, t, MENTEE)
     assert t.plain("Bolivia") in summary.text
     assert await maria.press(t.plain("Confirm"), expect="/status")
@@ -84,7 +84,13 @@ async def test_french_mentor_needs_review_with_reasons(emu: Emulator, launch: La
     actions[7] = ("send", "1")  # fewer than 2 years of experience
     await walk(zoe, t, tuple(actions))
     done = await zoe.press(t.plain("Confirm"), expect="/status")
-    assert t("Program staff will look at it more closely")[:25] in done.text
+    assert (
+        t(
+            "Thank you! Your application is complete. Program staff will look at it more "
+            "closely and write to you here."
+        )
+        in done.text
+    )
     stored = await application(running, zoe.uid)
     assert stored["outcome"] == "needs_review"
     reasons = json.loads(str(stored["reasons"]))
