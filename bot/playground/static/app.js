@@ -152,6 +152,8 @@ function renderHeader() {
   $("text").disabled = !enabled;
   $("send").disabled = !enabled;
   $("menu-btn").disabled = !enabled;
+  $("new-tab").hidden = !persona;
+  if (persona) $("new-tab").href = `#persona-${persona.id}`;
   if (!persona) {
     $("chat-name").textContent = "Passerelle playground";
     $("chat-meta").textContent = "Pick or create a persona to start chatting with the bot";
@@ -591,7 +593,9 @@ function bind() {
   $("composer").addEventListener("submit", (e) => { e.preventDefault(); submit(); $("text").focus(); });
   $("text").addEventListener("input", onInput);
   $("text").addEventListener("keydown", onKeyDown);
-  $("text").addEventListener("blur", () => setTimeout(closeCommands, 150));
+  $("text").addEventListener("blur", () => setTimeout(() => {
+    if (document.activeElement !== $("text")) closeCommands();
+  }, 150));
   $("menu-btn").addEventListener("click", () => {
     if (!$("commands").hidden) { closeCommands(); return; }
     $("text").value = "/";
