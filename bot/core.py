@@ -12,7 +12,7 @@ from bot.onboarding import Onboarding
 from bot.pairing import Pairing
 from bot.people import People
 from bot.review import Review
-from bot.settings import Settings
+from bot.settings import LANGUAGES, Settings
 from bot.staff import Staff
 from bot.stats import Stats
 from dialogs.loader import FLOWS_DIR, Form, load_form
@@ -49,10 +49,14 @@ class Core:
 
 
 def load_application_form(books: Catalogs) -> Form:
-    """Loads the questionnaire and checks every text is translated in every language."""
+    """Loads the questionnaire; each text must be translated in en, fr and es.
+
+    A language added later (a new catalog in locales/) may be incomplete: what it misses
+    falls back to English.
+    """
 
     def missing(msgid: str) -> list[str]:
-        return [lang for lang in books.languages if not books.has(lang, msgid)]
+        return [lang for lang in LANGUAGES if not books.has(lang, msgid)]
 
     return load_form(FLOWS_DIR / "application.toml", missing)
 
