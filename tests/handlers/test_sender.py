@@ -1,0 +1,90 @@
+"""The sender follows Telegram's error rules: 429 waits, 403 marks unreachable, 400 not fatal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot
+
+from bot.emulator import Emulator
+from bot.replies import Button, Edit, Send, Toast
+from handlers.sender import Sender
+
+
+@pytest.fixture
+async def slow_emu() -> AsyncIterator[Emulator]:
+    emulator = Emulator(rate_limit_per_second=2)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+async def _bot(emu: Emulator) -> Bot:
+    bot = Bot(emu.token, base_url=emu.api_url)
+    await bot.initialize()
+    return bot
+
+
+async def test_429_waits_retry_after_and_delivers(slow_emu: Emulator) -> None:
+    uid = slow_emu.add_user("Awa")
+    await slow_emu.send_text(uid, "hi")
+    unreachable: list[int] = []
+
+    async def mark(user_id: int) -> None:
+        unreachable.append(user_id)
+
+    bot = await _bot(slow_emu)
+    try:
+        sender = Sender(bot, mark, per_second=100)
+        results = await sender.deliver([Send(uid, f"message {i}") for i in range(4)])
+    finally:
+        await bot.shutdown()
+    assert all(result is not None for result in results)
+    assert [m.text for m in slow_emu.bot_messages(uid)] == [f"message {i}" for i in range(4)]
+    assert any(code == 429 for _, code, _ in slow_emu.errors)
+    assert unreachable == []
+
+
+async def test_403_marks_the_person_unreachable_and_goes_on(emu: Emulator) -> None:
+    blocked, other = emu.add_user("Awa"), emu.add_user("Ana")
+    for uid in (blocked, other):
+        await emu.send_text(uid, "hi")
+    emu.block(blocked)
+    unreachable: list[int] = []
+
+    async def mark(user_id: int) -> None:
+        unreachable.append(user_id)
+
+    bot = await _bot(emu)
+    try:
+        results = await Sender(bot, mark).deliver([Send(blocked, "a"), Send(other, "b")])
+    finally:
+        await bot.shutdown()
+    assert results[0] is None and results[1] is not None
+    assert unreachable == [blocked]
+
+
+async def test_not_modified_and_other_400s_are_not_fatal(emu: Emulator) -> None:
+    uid = emu.add_user("Awa")
+    await emu.send_text(uid, "hi")
+
+    async def mark(user_id: int) -> None:
+        raise AssertionError("nobody is unreachable here")
+
+    bot = await _bot(emu)
+    try:
+        sender = Sender(bot, mark)
+        keyboard = ((Button("Yes", "x:1"),),)
+        sent = await sender.deliver_one(Send(uid, "<b>Question</b>", keyboard))
+        assert sent is not None
+        same = await sender.deliver_one(Edit(uid, sent.message_id, "<b>Question</b>", keyboard))
+        broken = await sender.deliver_one(Send(uid, "<b>unclosed"))
+        await sender.answer("no-such-query", Toast("late"))
+    finally:
+        await bot.shutdown()
+    assert same is None and broken is None
+    descriptions = [description for _, _, description in emu.errors]
+    assert any("message is not modified" in d for d in descriptions)
+    assert any("can't parse entities" in d for d in descriptions)
+    assert [m.text for m in emu.bot_messages(uid)] == ["Question"]
