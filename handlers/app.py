@@ -33,6 +33,8 @@ def file_url(api_url: str) -> str:
 def build_application(core: Core) -> tuple[Application, Deps]:  # type: ignore[type-arg]
     """The PTB application with every handler registered; it never polls by itself."""
     settings = core.settings
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = (
         ApplicationBuilder()
         .token(settings.token)
