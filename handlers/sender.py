@@ -28,7 +28,7 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
 
 
 class RateLimiter:
-    """Spaces out sends to stay under Telegram's ~30 messages per second."""
+    """Spaces out sends evenly to stay under Telegram's 30 messages per second."""
 
     def __init__(self, per_second: float) -> None:
         self._interval = 1.0 / per_second
@@ -52,7 +52,7 @@ class Sender:
         self,
         bot: Bot,
         on_unreachable: Callable[[int], Awaitable[None]],
-        per_second: float = 25.0,
+        per_second: float = 28.0,
     ) -> None:
         self.bot = bot
         self.on_unreachable = on_unreachable
