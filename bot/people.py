@@ -89,24 +89,26 @@ class People:
         """Returns the person, creating her on first contact and refreshing her names."""
         person = await self.get(who.user_id)
         store_names = keep_names or (person is not None and person.consented)
-        if person is not None and (
-            not store_names
-            or (person.first_name, person.last_name, person.username, person.unreachable)
-            == (who.first_name, who.last_name, who.username, False)
-        ):
+        names = (who.first_name, who.last_name, who.username) if store_names else None
+        current = (person.first_name, person.last_name, person.username) if person else None
+        if person is not None and not person.unreachable and names in (None, current):
             return person
         now = iso(self.clock)
         language = self.catalogs.resolve(who.language_code, self.default_language)
-        names = (who.first_name, who.last_name, who.username) if store_names else ("", None, None)
         async with self.db.write() as conn:
             await conn.execute(
                 "INSERT INTO people(user_id, first_name, last_name, username, language,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name,"
-                " last_name = excluded.last_name, username = excluded.username,"
-                " unreachable = 0, updated_at = excluded.updated_at",
-                (who.user_id, *names, language, now, now),
+                " ON CONFLICT(user_id) DO UPDATE SET unreachable = 0,"
+                " updated_at = excluded.updated_at",
+                (who.user_id, *(names or ("", None, None)), language, now, now),
             )
+            if names is not None:
+                await conn.execute(
+                    "UPDATE people SET first_name = ?, last_name = ?, username = ?"
+                    " WHERE user_id = ?",
+                    (*names, who.user_id),
+                )
         person = await self.get(who.user_id)
         assert person is not None
         return person
