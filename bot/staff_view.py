@@ -77,8 +77,7 @@ def role_outcome(t: Translator, outcome: str, member: Member) -> str:
         return t("{name} is not program staff.", name=Html(name))
     if outcome == CONFIGURED:
         return t(
-            "{name} is an admin set in the configuration (PASSERELLE_ADMINS); "
-            "change it there.",
+            "{name} is an admin set in the configuration (PASSERELLE_ADMINS); change it there.",
             name=Html(name),
         )
     raise ValueError(outcome)

@@ -65,8 +65,6 @@ def stats_text(t: Translator, form: Form, figures: Figures) -> str:
     lines += _block(t, t("<b>By language</b>"), figures.by_language, t.language_name)
     lines += [
         "",
-        t.plural(
-            "<b>{count}</b> active pair", "<b>{count}</b> active pairs", figures.active_pairs
-        ),
+        t.plural("<b>{count}</b> active pair", "<b>{count}</b> active pairs", figures.active_pairs),
     ]
     return "\n".join(lines)

@@ -128,20 +128,9 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         elif action == REJECT:
             response = await _ask_reason(now, user_id, message_id)
         elif action == SKIP:
-            pending = await core.inputs.get(now.person.user_id)
-            card_id = None
-            if pending and pending.kind == REASON_INPUT and pending.payload["user_id"] == user_id:
-                card_id = pending.payload.get("card")
-            response = await _decide(deps, now, user_id, False, None, card_id)
-            if message_id is not None and response.replies:
-                skipped = now.t("Rejected without a reason.")
-                response.replies.insert(0, Edit(now.chat_id, message_id, skipped))
+            response = await _decide(deps, now, user_id, False, None, message_id)
         elif action == CANCEL:
-            await core.cancel_inputs(now.person.user_id)
-            response = Response(toast=Toast())
-            if message_id is not None:
-                text = now.t("Cancelled: the application is still waiting for review.")
-                response.replies.append(Edit(now.chat_id, message_id, text))
+            response = await _cancel(now, user_id, message_id)
         elif action == NEXT:
             response = await _next(now, user_id)
         else:
@@ -153,14 +142,32 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         if decision.status != PENDING:
             by = await _name(deps, decision.decided_by)
             return Response(toast=Toast(already_decided(now.t, decision.status, by), alert=True))
+        record = await core.onboarding.get(user_id)
         person = await core.people.get(user_id)
-        if person is None:
+        if record is None or person is None:
             return Response(toast=Toast(already_decided(now.t, None, ""), alert=True))
         await core.inputs.expect(
             now.person.user_id, REASON_INPUT, {"user_id": user_id, "card": card_id}
         )
+        card, _ = review_card(now.t, core.form, person, record, None, now.person.timezone)
+        prompt, keyboard = reason_prompt(now.t, person)
         response = Response(toast=Toast())
-        response.send(now.chat_id, *reason_prompt(now.t, person))
+        text = f"{card}\n\n{prompt}"
+        if card_id is None:
+            response.send(now.chat_id, text, keyboard)
+        else:
+            response.replies.append(Edit(now.chat_id, card_id, text, keyboard))
+        return response
+
+    async def _cancel(now: Turn, user_id: int, card_id: int | None) -> Response:
+        pending = await core.inputs.get(now.person.user_id)
+        if pending is not None and pending.kind == REASON_INPUT:
+            await core.cancel_inputs(now.person.user_id)
+        response = Response(toast=Toast(now.t.plain("Cancelled.")))
+        record = await core.onboarding.get(user_id)
+        if card_id is not None and record is not None and record.status == PENDING:
+            card = await _card(deps, now, record)
+            response.replies.append(Edit(now.chat_id, card_id, card.text, card.keyboard))
         return response
 
     async def _next(now: Turn, user_id: int) -> Response:

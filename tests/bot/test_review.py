@@ -11,7 +11,6 @@ import pytest
 from bot.clock import FrozenClock
 from bot.core import Core, build_core
 from bot.db import DuplicateUpdate
-from bot.i18n import Catalogs
 from bot.people import Who
 from bot.settings import Settings
 from bot.staff import (
@@ -37,7 +36,7 @@ ADMIN_ID = 1
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
     settings = Settings(_env_file=None, db=tmp_path / "t.db", admins=(ADMIN_ID,))  # type: ignore[call-arg]
-    built = await build_core(settings, FrozenClock(START), Catalogs(tmp_path / "no-locales"))
+    built = await build_core(settings, FrozenClock(START))
     yield built
     await built.close()
 

@@ -93,11 +93,18 @@ async def test_next_then_reject_with_a_typed_reason(emu: Emulator, launch: Launc
     assert "Ana" in first.text
     second = await admin.press("Next", expect="Lucía")
     assert "Ana" not in second.text
-    prompt = await admin.press("Reject", expect="Type the reason")
-    assert "Lucía" in prompt.text
+    prompt = await admin.toggle("Reject")  # the card asks for the reason in place
+    assert "Type the reason" in prompt.text and "Lucía" in prompt.text
+    assert prompt.buttons == [["Skip", "Cancel"]]
+    restored = await admin.toggle("Cancel")
+    assert restored.buttons[0] == ["✅ Approve", "❌ Reject"]
+    assert await bot.core.inputs.get(admin.uid) is None
+    await admin.toggle("Reject")
     reason = "Le <dossier> est incomplet & en retard"
     after = await admin.send(reason, expect="Ana")  # the next (and last) pending card
     assert "1 application waiting" in after.text
+    closed = next(m for m in emu.bot_messages(admin.uid) if m.message_id == second.message_id)
+    assert "Rejected by Claire" in closed.text and reason in closed.text and not closed.buttons
     es = bot.core.t("es")
     told = await emu.wait_for(lucia.uid, contains=reason)
     assert es.plain("We are sorry: your application to Passerelle was not accepted.") in told.text
@@ -108,7 +115,7 @@ async def test_next_then_reject_with_a_typed_reason(emu: Emulator, launch: Launc
     assert json.loads(str(row["details"])) == {"note": reason}
     assert await bot.core.inputs.get(admin.uid) is None
 
-    await admin.press("Reject", expect="Type the reason")
+    await admin.toggle("Reject")
     done = await admin.press("Skip", expect="no applications waiting")
     assert "no applications waiting" in done.text
     told_ana = await emu.wait_for(ana.uid, contains="not accepted")
