@@ -9,6 +9,7 @@ from bot.db import Database
 from bot.i18n import Catalogs, Translator, catalogs
 from bot.inputs import PendingInputs
 from bot.onboarding import Onboarding
+from bot.outbox import Outbox
 from bot.pairing import Pairing
 from bot.people import People
 from bot.review import Review
@@ -31,6 +32,7 @@ class Core:
     staff: Staff
     onboarding: Onboarding
     inputs: PendingInputs
+    outbox: Outbox
     pairing: Pairing
     review: Review
     stats: Stats
@@ -81,6 +83,7 @@ async def build_core(
         staff=Staff(db, clock, settings.admins),
         onboarding=onboarding,
         inputs=PendingInputs(db, clock),
+        outbox=Outbox(db, clock),
         pairing=Pairing(db, clock),
         review=Review(db, clock, onboarding),
         stats=Stats(db, clock, form),

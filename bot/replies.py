@@ -58,10 +58,16 @@ class Toast:
 
 @dataclass
 class Response:
-    """Everything one update produces."""
+    """Everything one update produces.
+
+    `replies` are sent before the next update is handled; `later` (messages to many other
+    people, such as the introductions of a whole cohort) are sent in the background so that
+    nobody else waits for them.
+    """
 
     replies: list[Reply] = field(default_factory=list)
     toast: Toast | None = None
+    later: list[Send] = field(default_factory=list)
 
     def send(self, chat_id: int, text: str, keyboard: Keyboard = ()) -> None:
         """Adds a message to send."""

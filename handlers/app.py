@@ -15,7 +15,7 @@ from bot.core import Core
 from bot.replies import Send, Toast
 from handlers import common, menu, onboarding, pairing, review, staff, stats
 from handlers.base import Context, Deps
-from handlers.sender import Sender
+from handlers.sender import Courier, Sender
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ def build_application(core: Core) -> tuple[Application, Deps]:  # type: ignore[t
         .get_updates_read_timeout(settings.poll_timeout + 10)
         .build()
     )
-    deps = Deps(core, Sender(app.bot, core.people.mark_unreachable))
+    sender = Sender(app.bot, core.people.mark_unreachable)
+    deps = Deps(core, sender, Courier(sender, core.outbox))
     for module in MODULES:
         module.register(app, deps)
 
@@ -148,14 +149,19 @@ class Poller:
 
 async def serve(core: Core, stop: asyncio.Event) -> None:
     """Runs the bot until `stop` is set; raises telegram.error.InvalidToken on a bad token."""
-    app, _deps = build_application(core)
+    app, deps = build_application(core)
     await app.initialize()
     try:
         await app.bot.delete_webhook()
         await app.start()
         await menu.set_all(app.bot, core)
         log.info("polling as @%s", app.bot.username)
-        await Poller(app, core.settings.poll_timeout).run(stop)
+        courier = asyncio.create_task(deps.courier.run(stop))
+        try:
+            await Poller(app, core.settings.poll_timeout).run(stop)
+        finally:
+            stop.set()
+            await courier
     finally:
         if app.running:
             await app.stop()

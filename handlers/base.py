@@ -13,7 +13,7 @@ from bot.core import Core
 from bot.i18n import Translator
 from bot.people import Person, Who
 from bot.replies import Response, Toast
-from handlers.sender import Sender
+from handlers.sender import Courier, Sender
 
 Context = ContextTypes.DEFAULT_TYPE
 Callback = Callable[[Update, Context], Coroutine[Any, Any, Any]]
@@ -21,10 +21,11 @@ Callback = Callable[[Update, Context], Coroutine[Any, Any, Any]]
 
 @dataclass(frozen=True)
 class Deps:
-    """What handlers need: the core and the sender."""
+    """What handlers need: the core, the sender and the background courier."""
 
     core: Core
     sender: Sender
+    courier: Courier
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ async def respond(deps: Deps, update: Update, response: Response) -> None:
     if query is not None:
         await deps.sender.answer(query.id, response.toast)
     await deps.sender.deliver(response.replies)
+    if response.later:
+        await deps.courier.post(response.later)
 
 
 def staff_only(deps: Deps, callback: Callback) -> Callback:

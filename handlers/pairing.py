@@ -266,7 +266,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         refused = [r for r in results if isinstance(r, Refused)]
         response.send(now.chat_id, pair_all_text(now.t, done, refused))
         for paired in done:
-            response.replies.extend(await _introductions(core, paired))
+            response.later.extend(await _introductions(core, paired))
 
     async def press_end(now: Turn, pair_id: int, response: Response) -> None:
         ended = await core.pairing.end(now.person.user_id, [pair_id], now.update_id)

@@ -11,6 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.outbox import Outbox
 from bot.replies import Edit, Keyboard, Reply, Send, Toast
 
 log = logging.getLogger(__name__)
@@ -127,3 +128,34 @@ class Sender:
             log.info("could not answer a callback query: %s", error.message)
         except (TimedOut, NetworkError) as error:
             log.info("network error answering a callback query: %s", error)
+
+
+class Courier:
+    """Delivers the outbox in the background, oldest first, sharing the sender's rate limit."""
+
+    def __init__(self, sender: Sender, outbox: Outbox) -> None:
+        self.sender = sender
+        self.outbox = outbox
+        self._wake = asyncio.Event()
+
+    async def post(self, messages: Sequence[Send]) -> None:
+        """Stores messages for background delivery and wakes the courier."""
+        await self.outbox.put(messages)
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Delivers until `stop` is set; what is left stays in the outbox for the next start."""
+        while not stop.is_set():
+            batch = await self.outbox.pending()
+            for message_id, message in batch:
+                if stop.is_set():
+                    return
+                await self.sender.deliver_one(message)
+                await self.outbox.done(message_id)
+            if batch:
+                continue
+            self._wake.clear()
+            waiting = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
+            _done, pending = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
