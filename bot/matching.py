@@ -40,7 +40,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 Language = str  # "fr" | "en" | "es"
 
@@ -252,6 +251,9 @@ def suggest_pairs(
     max_pairs = min(int(slot_mentor.size), int(mentee_cols.size))
     priority = (max_pairs + 1) * MAX_SCORE
     weights = np.where(compatible, scores + priority, 0.0)[slot_mentor]
+    # Imported here: scipy takes a third of a second to import, and only /pair needs it.
+    from scipy.optimize import linear_sum_assignment
+
     slots, columns = linear_sum_assignment(weights, maximize=True)
 
     suggestions: list[Suggestion] = []
