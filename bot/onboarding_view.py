@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from bot.callbacks import encode
 from bot.i18n import Html, Translator, escape
-from bot.replies import Button, Edit, Keyboard, Reply, Send, Toast
+from bot.replies import Button, Edit, Keyboard, Reply, Send, Toast, stale
 from dialogs.loader import Form
 from dialogs.runner import role_of
 from dialogs.runner_types import (
@@ -169,7 +169,7 @@ def render(
         elif isinstance(output, EditMenu):
             replies.append(Send(chat_id, *edit_menu(t, form, output)))
         elif isinstance(output, Stale):
-            toast = Toast(t.plain("This button is no longer active."))
+            toast = stale(t)
         elif isinstance(output, Ineligible):
             replies.append(Send(chat_id, ineligible_text(t, output.reason)))
         elif isinstance(output, Declined):

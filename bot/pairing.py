@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.db import Database, Row
 from bot.matching import MenteeProfile, MentorProfile, Suggestion, suggest_pairs
 from bot.onboarding import APPROVED, PENDING, REJECTED
-from bot.people import Person, iso
+from bot.people import Person, iso, person_from_row
 from bot.staff import audit
 
 MENTOR = "mentor"
@@ -165,20 +165,6 @@ def _decode(text: str) -> Any:
     return json.loads(text)
 
 
-def _person(row: Row) -> Person:
-    return Person(
-        user_id=row["user_id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        username=row["username"],
-        language=row["language"],
-        timezone=row["timezone"],
-        unreachable=bool(row["unreachable"]),
-        consented=row["consented_at"] is not None,
-        capacity=row["capacity"],
-    )
-
-
 def _pair(row: Row) -> Pair:
     return Pair(
         id=row["id"],
@@ -220,7 +206,7 @@ async def _participants(fetch: Fetch, where: str, params: Sequence[Any]) -> list
         destination = _text(given.get("destination"))
         result.append(
             Participant(
-                person=_person(row),
+                person=person_from_row(row),
                 role=row["app_role"],
                 status=row["app_status"],
                 languages=frozenset(languages) if isinstance(languages, list) else frozenset(),

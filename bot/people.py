@@ -46,7 +46,8 @@ class Person:
         return full or f"#{self.user_id}"
 
 
-def _person(row: Row) -> Person:
+def person_from_row(row: Row) -> Person:
+    """A person from a row of the people table."""
     return Person(
         user_id=row["user_id"],
         first_name=row["first_name"],
@@ -72,7 +73,7 @@ class People:
     async def get(self, user_id: int) -> Person | None:
         """Finds a person by Telegram user id."""
         row = await self.db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
-        return _person(row) if row else None
+        return person_from_row(row) if row else None
 
     async def find(self, reference: str) -> Person | None:
         """Finds a person by user id or @username."""
@@ -83,7 +84,7 @@ class People:
         row = await self.db.fetchone(
             "SELECT * FROM people WHERE lower(username) = ? ORDER BY updated_at DESC", (name,)
         )
-        return _person(row) if row else None
+        return person_from_row(row) if row else None
 
     async def touch(self, who: Who, keep_names: bool = False) -> Person:
         """Returns the person, creating her on first contact and refreshing her names."""

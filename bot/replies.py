@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.i18n import N_, Translator
+
+STALE_BUTTON = N_("This button is no longer active.")
+
 
 @dataclass(frozen=True)
 class Button:
@@ -54,6 +58,11 @@ class Toast:
 
     text: str = ""
     alert: bool = False
+
+
+def stale(t: Translator) -> Toast:
+    """The notice for a button that no longer does anything (old message, forged data)."""
+    return Toast(t.plain(STALE_BUTTON))
 
 
 @dataclass

@@ -12,7 +12,7 @@ from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
 from bot.core import Core
-from bot.replies import Send, Toast
+from bot.replies import Send, stale
 from handlers import common, menu, onboarding, pairing, review, staff, stats
 from handlers.base import Context, Deps
 from handlers.sender import Courier, Sender
@@ -56,7 +56,7 @@ def build_application(core: Core) -> tuple[Application, Deps]:  # type: ignore[t
         query = update.callback_query
         assert query is not None
         t = core.t(await core.people.language_of(query.from_user.id))
-        await deps.sender.answer(query.id, Toast(t.plain("This button is no longer active.")))
+        await deps.sender.answer(query.id, stale(t))
 
     app.add_handler(CallbackQueryHandler(unknown_button))
 

@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.callbacks import BadCallback, decode, encode
 from bot.help_view import EVERYONE, STAFF, help_text
 from bot.onboarding_view import render
-from bot.replies import Button, Edit, Response, Toast
+from bot.replies import Button, Edit, Response, Toast, stale
 from bot.status_view import status_text
 from dialogs.runner_types import Begin
 from handlers import menu
@@ -69,9 +69,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         except BadCallback:
             code = ""
         if code not in core.catalogs.languages:
-            await respond(
-                deps, update, Response(toast=Toast(now.t.plain("This button is no longer active.")))
-            )
+            await respond(deps, update, Response(toast=stale(now.t)))
             return
         await core.people.set_language(now.person.user_id, code)
         t = core.t(code)

@@ -13,7 +13,7 @@ from bot.db import DuplicateUpdate
 from bot.onboarding import IN_PROGRESS
 from bot.onboarding import Application as Record
 from bot.onboarding_view import NAMESPACE, render
-from bot.replies import Reply, Response, Send, Toast
+from bot.replies import Reply, Response, Send, Toast, stale
 from bot.status_view import status_text
 from dialogs.runner_types import Begin, Event, Press, Text
 from handlers.base import Context, Deps, Turn, respond, turn
@@ -125,7 +125,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         except BadCallback:
             record = None
         if record is None:
-            await respond(deps, update, Response(toast=stale(now)))
+            await respond(deps, update, Response(toast=stale(now.t)))
             return
         message_id = query.message.message_id if query.message else None
         await respond(deps, update, await _advance(deps, update, now, record, event, message_id))
@@ -143,8 +143,3 @@ def _prefixed(chat_id: int, text: str, replies: list[Reply]) -> list[Reply]:
     if isinstance(first, Send):
         return [replace(first, text=f"{text}\n\n{first.text}"), *replies[1:]]
     return [Send(chat_id, text), *replies]
-
-
-def stale(now: Turn) -> Toast:
-    """The notice for a button that no longer does anything."""
-    return Toast(now.t.plain("This button is no longer active."))

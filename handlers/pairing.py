@@ -31,7 +31,7 @@ from bot.pairing_view import (
     usage,
 )
 from bot.people import Person
-from bot.replies import Response, Send, Toast
+from bot.replies import Response, Send, Toast, stale
 from handlers.base import Context, Deps, Turn, respond, staff_only, turn
 
 
@@ -221,7 +221,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             else:
                 raise BadCallback(query.data or "")
         except BadCallback:
-            response = Response(toast=Toast(now.t.plain("This button is no longer active.")))
+            response = Response(toast=stale(now.t))
         except DuplicateUpdate:
             response = Response(toast=Toast())
         await respond(deps, update, response)

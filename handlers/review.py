@@ -16,7 +16,7 @@ from bot.callbacks import BadCallback, decode, to_int
 from bot.db import DuplicateUpdate
 from bot.onboarding import PENDING
 from bot.onboarding import Application as Record
-from bot.replies import Edit, Response, Send, Toast
+from bot.replies import Edit, Response, Send, Toast, stale
 from bot.review import REASON_INPUT, REASON_LIMIT
 from bot.review_view import (
     APPROVE,
@@ -134,7 +134,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         elif action == NEXT:
             response = await _next(now, user_id)
         else:
-            response = Response(toast=Toast(now.t.plain("This button is no longer active.")))
+            response = Response(toast=stale(now.t))
         await respond(deps, update, response)
 
     async def _ask_reason(now: Turn, user_id: int, card_id: int | None) -> Response:

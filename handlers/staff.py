@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.callbacks import BadCallback, decode, to_int
 from bot.db import DuplicateUpdate
-from bot.replies import Edit, Keyboard, Response, Send, Toast
+from bot.replies import Edit, Keyboard, Response, Send, Toast, stale
 from bot.staff import ADDED, ADMIN, CHANGED, JOINED, REMOVED, STAFF, USED
 from bot.staff_view import (
     INVITE,
@@ -163,7 +163,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             else:
                 raise BadCallback(query.data or "")
         except BadCallback:
-            response = Response(toast=Toast(now.t.plain("This button is no longer active.")))
+            response = Response(toast=stale(now.t))
         except DuplicateUpdate:
             response = Response(toast=Toast())
         await respond(deps, update, response)
