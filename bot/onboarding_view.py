@@ -185,4 +185,7 @@ def render(
             )
         else:
             replies.append(Send(chat_id, outcome_text(t, output)))
+            if message_id is not None:  # the confirmed summary keeps its text, not its buttons
+                text, _ = summary(t, form, 0, answers, None)
+                replies.append(Edit(chat_id, message_id, text))
     return replies, toast

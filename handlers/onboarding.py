@@ -14,6 +14,7 @@ from bot.onboarding import IN_PROGRESS
 from bot.onboarding import Application as Record
 from bot.onboarding_view import NAMESPACE, render
 from bot.replies import Reply, Response, Send, Toast, stale
+from bot.review_view import completed_notice
 from bot.status_view import status_text
 from dialogs.runner_types import Begin, Event, Press, Text
 from handlers.base import Context, Deps, Turn, respond, turn
@@ -37,13 +38,12 @@ async def _advance(
     )
     response = Response(replies=replies, toast=toast)
     if transition.state.status == "submitted" and record.state.status != "submitted":
-        response.replies.extend(await _notify_admins(deps, now.person.user_id))
+        response.later.extend(await _notify_admins(deps, now.person.user_id))
     return response
 
 
 async def _notify_admins(deps: Deps, user_id: int) -> list[Send]:
-    from bot.review_view import completed_notice
-
+    """Tells every admin, in her own language, that an application was completed."""
     core = deps.core
     record = await core.onboarding.get(user_id)
     person = await core.people.get(user_id)

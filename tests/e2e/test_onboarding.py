@@ -35,6 +35,10 @@ async def test_english_mentor_is_eligible_and_admin_is_told(emu: Emulator, launc
     assert "awa@example.org" in summary.text and "Quebec" in summary.text
     done = await awa.press("Confirm", expect="/status")
     assert "criteria" in done.text
+    closed = await emu.wait_for(
+        awa.uid, predicate=lambda m: m.message_id == summary.message_id and not m.buttons
+    )
+    assert "awa@example.org" in closed.text
     stored = await application(running, awa.uid)
     assert (stored["status"], stored["outcome"], stored["role"]) == (
         "pending",
