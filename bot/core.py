@@ -45,6 +45,10 @@ class Core:
         """Drops any free text the bot was waiting for from this person."""
         return await self.inputs.clear(user_id)
 
+    async def housekeeping(self) -> None:
+        """Start-up clean-up: forgets update ids older than Telegram's 24-hour redelivery."""
+        await self.db.forget_old_updates()
+
     async def close(self) -> None:
         """Closes the database."""
         await self.db.close()

@@ -150,6 +150,7 @@ class Poller:
 async def serve(core: Core, stop: asyncio.Event) -> None:
     """Runs the bot until `stop` is set; raises telegram.error.InvalidToken on a bad token."""
     app, deps = build_application(core)
+    await core.housekeeping()
     await app.initialize()
     try:
         await app.bot.delete_webhook()

@@ -265,3 +265,19 @@ async def test_using_a_closed_database_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="not open"):
         async with database.write():
             pass
+
+
+async def test_old_update_ids_are_forgotten(tmp_path: Path) -> None:
+    db = Database(tmp_path / "old.db")
+    await db.open()
+    try:
+        async with db.write() as conn:
+            await conn.execute(
+                "INSERT INTO processed_updates(update_id, at) VALUES"
+                " (1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days'))"
+            )
+            await conn.execute("INSERT INTO processed_updates(update_id) VALUES (2)")
+        assert await db.forget_old_updates() == 1
+        assert not await db.is_processed(1) and await db.is_processed(2)
+    finally:
+        await db.close()
