@@ -138,8 +138,7 @@ class Database:
         """
         async with self.write() as conn:
             cursor = await conn.execute(
-                "DELETE FROM processed_updates"
-                " WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+                "DELETE FROM processed_updates WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
                 (f"-{days} days",),
             )
             return cursor.rowcount

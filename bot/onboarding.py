@@ -91,7 +91,6 @@ class Onboarding:
             draft=draft,
             status=_form_status(row["status"]),
         )
-        keys = row.keys()
         return Application(
             user_id=row["user_id"],
             status=row["status"],
@@ -102,8 +101,8 @@ class Onboarding:
             reasons=tuple(json.loads(row["reasons"])),
             cohort=row["cohort"],
             submitted_at=row["submitted_at"],
-            decided_at=row["decided_at"] if "decided_at" in keys else None,
-            decision_note=row["decision_note"] if "decision_note" in keys else None,
+            decided_at=row["decided_at"],
+            decision_note=row["decision_note"],
         )
 
     async def begin(

@@ -78,6 +78,11 @@ class Response:
     toast: Toast | None = None
     later: list[Send] = field(default_factory=list)
 
+    @classmethod
+    def text(cls, chat_id: int, text: str) -> Response:
+        """A response of one message."""
+        return cls([Send(chat_id, text)])
+
     def send(self, chat_id: int, text: str, keyboard: Keyboard = ()) -> None:
         """Adds a message to send."""
         self.replies.append(Send(chat_id, text, keyboard))

@@ -78,15 +78,11 @@ def staff_only(deps: Deps, callback: Callback) -> Callback:
             await deps.sender.answer(update.callback_query.id, Toast(text, alert=True))
         else:
             await respond(
-                deps, update, _line(now.chat_id, now.t("Sorry, this is for program staff only."))
+                deps,
+                update,
+                Response.text(now.chat_id, now.t("Sorry, this is for program staff only.")),
             )
         return None
 
     guarded.__doc__ = callback.__doc__
     return guarded
-
-
-def _line(chat_id: int, text: str) -> Response:
-    response = Response()
-    response.send(chat_id, text)
-    return response

@@ -25,12 +25,14 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         """Lists what the person can do (and the staff commands for staff)."""
         now = await turn(deps, update)
         staff = await core.staff.is_staff(now.person.user_id)
-        await respond(deps, update, _one(now.chat_id, help_text(now.t, staff)))
+        await respond(deps, update, Response.text(now.chat_id, help_text(now.t, staff)))
 
     async def show_status(update: Update, context: Context) -> None:
         """Tells the person where her application stands."""
         now = await turn(deps, update)
-        await respond(deps, update, _one(now.chat_id, await status_text(core, now.t, now.person)))
+        await respond(
+            deps, update, Response.text(now.chat_id, await status_text(core, now.t, now.person))
+        )
 
     async def cancel(update: Update, context: Context) -> None:
         """Stops the current flow and keeps every answer given so far."""
@@ -41,7 +43,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             text = now.t("Stopped. Your answers are kept: send /start to continue later.")
         else:
             text = now.t("There is nothing to stop right now.")
-        await respond(deps, update, _one(now.chat_id, text))
+        await respond(deps, update, Response.text(now.chat_id, text))
 
     async def choose_language(update: Update, context: Context) -> None:
         """Offers the available languages, each named in itself."""
@@ -108,7 +110,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             text = now.t("This part of Passerelle is not available yet.")
         else:
             text = now.t("I do not know that command. Send /help to see what I can do.")
-        await respond(deps, update, _one(now.chat_id, text))
+        await respond(deps, update, Response.text(now.chat_id, text))
 
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("help", show_help, private))
@@ -117,9 +119,3 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("language", choose_language, private))
     app.add_handler(CallbackQueryHandler(set_language, pattern=f"^{LANGUAGE_NAMESPACE}:"))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown), group=2)
-
-
-def _one(chat_id: int, text: str) -> Response:
-    response = Response()
-    response.send(chat_id, text)
-    return response
