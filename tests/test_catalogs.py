@@ -416,3 +416,31 @@ def test_a_long_button_label_is_reported(copy: Path) -> None:
 
     edit_entry(copy, "fr", label, lengthen)
     assert any("button label" in line and repr(label) in line for line in catalog_issues(copy))
+
+
+
+def test_every_message_is_valid_telegram_html_in_every_language() -> None:
+    """Each msgid and each translation, with placeholders filled, parses as Telegram HTML."""
+    from babel.messages.pofile import read_po
+
+    from bot.emulator.html import HtmlError, parse_html
+
+    texts: list[tuple[str, str]] = []
+    for po in sorted(LOCALES.glob("*/LC_MESSAGES/messages.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            texts += [("en", text) for text in ids]
+            texts += [(po.parent.parent.name, text) for text in strings if text]
+    broken = []
+    for language, text in texts:
+        try:
+            parse_html(re.sub(r"\{[a-z_]+\}", "x", text))
+        except HtmlError as error:
+            broken.append(f"{language}: {text[:50]!r}: {error}")
+    assert len(texts) > 300
+    assert broken == []
