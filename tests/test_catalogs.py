@@ -418,7 +418,6 @@ def test_a_long_button_label_is_reported(copy: Path) -> None:
     assert any("button label" in line and repr(label) in line for line in catalog_issues(copy))
 
 
-
 def test_every_message_is_valid_telegram_html_in_every_language() -> None:
     """Each msgid and each translation, with placeholders filled, parses as Telegram HTML."""
     from babel.messages.pofile import read_po
