@@ -77,7 +77,11 @@ def answer_text(t: Translator, form: Form, step: Step, value: Value) -> str:
 def summary_lines(t: Translator, form: Form, answers: Mapping[str, Value]) -> list[str]:
     """One line per answered step: name and answer."""
     return [
-        f"<b>{t(step.name)}</b>: {answer_text(t, form, step, answers[step.id])}"
+        t(
+            "<b>{name}</b>: {answer}",
+            name=Html(t(step.name)),
+            answer=Html(answer_text(t, form, step, answers[step.id])),
+        )
         for step in form.steps
         if step.id in answers and step.id != "consent"
     ]
