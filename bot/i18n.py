@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_timezone_location
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -84,6 +84,16 @@ class Translator:
     def time(self, instant: dt.datetime, timezone: str) -> str:
         """Formats a time of day, 24-hour `HH:MM`, in a person's time zone."""
         return format_time(instant, "HH:mm", tzinfo=ZoneInfo(timezone), locale=self.locale)
+
+    def zone_city(self, timezone: str) -> str:
+        """The city that names a time zone, in this language ("Dakar", "Montréal")."""
+        try:
+            location = get_timezone_location(
+                ZoneInfo(timezone), locale=self.locale, return_city=True
+            )
+        except (LookupError, ValueError):
+            return timezone
+        return str(location)
 
     def join(self, items: Iterable[str]) -> str:
         """Joins items as a list in this locale ("a, b and c")."""

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from zoneinfo import ZoneInfo
-
-from babel.dates import get_timezone_location
 
 from bot.callbacks import encode
 from bot.i18n import Html, Translator, escape
@@ -103,14 +100,6 @@ def languages_text(t: Translator, form: Form, codes: frozenset[str]) -> str:
     return answer_text(t, form, form.by_id["languages"], tuple(sorted(codes)))
 
 
-def zone_city(t: Translator, timezone: str) -> str:
-    """The city that names a time zone, in this language."""
-    try:
-        return str(get_timezone_location(ZoneInfo(timezone), locale=t.locale, return_city=True))
-    except (LookupError, ValueError):
-        return timezone
-
-
 def introduction(
     t: Translator, form: Form, me: Participant, other: Participant, now: dt.datetime
 ) -> str:
@@ -134,7 +123,7 @@ def introduction(
         t(
             "Her local time now: {time} ({city})",
             time=t.time(now, other.timezone),
-            city=zone_city(t, other.timezone),
+            city=t.zone_city(other.timezone),
         ),
         "",
         t(

@@ -112,7 +112,8 @@ def review_card(
         t("Language: {language}", language=t.language_name(person.language)),
     ]
     if record.submitted_at:
-        when = t.datetime(_instant(record.submitted_at), timezone or "UTC")
+        zone = timezone or "UTC"
+        when = f"{t.datetime(_instant(record.submitted_at), zone)} ({t.zone_city(zone)})"
         lines.append(t("Submitted: {when}", when=when))
     lines.append(t("Outcome: <b>{outcome}</b>", outcome=Html(outcome_label(t, record.outcome))))
     if record.reasons:
