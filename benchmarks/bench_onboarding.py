@@ -117,6 +117,8 @@ async def _measure(
         f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
         f"max {latencies[-1] * 1000:.0f} ms; 429s {limited}; other API errors {len(errors)}"
     )
+    for method, code, description in errors:
+        print(f"             {method}: {code} {description}")
     return latencies
 
 
