@@ -43,7 +43,7 @@ def build_application(core: Core) -> tuple[Application, Deps]:  # type: ignore[t
         .updater(None)
         .concurrent_updates(False)
         .connection_pool_size(64)
-        .get_updates_read_timeout(settings.poll_timeout + 10)
+        .get_updates_read_timeout(10)  # a margin: PTB adds the long-poll timeout to it
         .build()
     )
     sender = Sender(app.bot, core.people.mark_unreachable)
