@@ -112,8 +112,11 @@ class Database:
 
     @staticmethod
     async def _all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        async with conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        # One call in the connection's thread: the statement runs to its end before any other
+        # starts. With execute() then fetchall() as two calls, another coroutine's query could
+        # run between them while this one is still open, and share its older read snapshot,
+        # missing what was committed meanwhile.
+        return list(await conn.execute_fetchall(sql, tuple(params)))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """Runs a read query and returns every row."""

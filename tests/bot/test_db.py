@@ -281,3 +281,35 @@ async def test_old_update_ids_are_forgotten(tmp_path: Path) -> None:
         assert not await db.is_processed(1) and await db.is_processed(2)
     finally:
         await db.close()
+
+
+async def test_a_read_after_a_commit_sees_it_while_other_reads_run(tmp_path: Path) -> None:
+    """Concurrent reads share one connection: none may pin an older snapshot for the others."""
+    db = Database(tmp_path / "snap.db")
+    await db.open()
+    try:
+        async with db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO processed_updates(update_id) VALUES (?)",
+                [(i,) for i in range(10_000, 12_000)],
+            )
+        stop = asyncio.Event()
+
+        async def noise() -> None:
+            while not stop.is_set():
+                await db.fetchall("SELECT update_id FROM processed_updates")
+
+        async def write_then_read(i: int) -> bool:
+            async with db.write() as conn:
+                await conn.execute("INSERT INTO processed_updates(update_id) VALUES (?)", (i,))
+            return await db.is_processed(i)
+
+        readers = [asyncio.create_task(noise()) for _ in range(4)]
+        try:
+            seen = [await write_then_read(i) for i in range(200)]
+        finally:
+            stop.set()
+            await asyncio.gather(*readers)
+        assert all(seen), f"{seen.count(False)} reads missed their own commit"
+    finally:
+        await db.close()
