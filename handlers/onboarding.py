@@ -104,7 +104,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 now.t("Send /start to apply to the program, or /help to see what I can do."),
             )
         elif record.status != IN_PROGRESS:
-            response.send(now.chat_id, now.t("Send /help to see what I can do."))
+            status = await status_text(core, now.t, now.person)
+            response.send(now.chat_id, f"{status}\n\n{now.t('Send /help to see what I can do.')}")
         elif not record.active:
             response.send(
                 now.chat_id, now.t("Your application is paused. Send /start to continue it.")

@@ -120,6 +120,7 @@ async def test_each_not_eligible_rule_names_its_criterion(running: Running) -> N
         assert "not eligible" in ended.text and criterion in ended.text and "/start" in ended.text
         stored = await application(running, person.uid)
         assert stored["status"] == "not_eligible"
+        await person.send("hello?", expect="Send /start to apply again")
         again = await person.send("/start", expect="agree")
         assert again.buttons, "after a mistake /start begins a new application"
 
