@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core import Core, build_core
 from bot.emulator import Emulator
 from bot.i18n import Catalogs
-from bot.people import Who, iso
+from bot.people import Who
 from bot.playground.routes import PlayRoutes
 from bot.settings import LANGUAGES, load_settings
 from bot.staff import ADMIN
@@ -246,12 +246,7 @@ class Playground:
         assert core is not None
         self.emu.user(uid).started = True  # a staff member has opened the bot's chat before
         await core.people.touch(Who(uid, first_name, None, username, language), keep_names=True)
-        async with core.db.write() as conn:
-            await conn.execute(
-                "INSERT OR REPLACE INTO staff(user_id, role, added_by, added_at)"
-                " VALUES (?, ?, NULL, ?)",
-                (uid, ADMIN, iso(core.clock)),
-            )
+        await core.staff.set_role(uid, uid, ADMIN)  # audited as "made admin by herself"
         async with Bot(core.settings.token, base_url=core.settings.api_url) as bot:
             await set_for_person(bot, core, uid, await core.people.language_of(uid))
 
