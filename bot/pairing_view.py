@@ -247,16 +247,19 @@ def reasons(
 ) -> str:
     """Why a pair is suggested: languages, sector, destination, overlap; escaped."""
     fit = suggestion.compatibility
-    parts = [t("speak {languages}", languages=Html(languages_text(t, form, fit.shared_languages)))]
+    parts = [
+        t(
+            "shared languages: {languages}",
+            languages=Html(languages_text(t, form, fit.shared_languages)),
+        )
+    ]
     if fit.same_sector:
         parts.append(t("same sector ({sector})", sector=Html(sector_text(t, form, mentee))))
     if fit.destination_match and mentor.destination is None:
         parts.append(t("no destination preference"))
     elif fit.destination_match:
         parts.append(t("destination {country}", country=Html(country_text(t, form, mentee))))
-    parts.append(
-        t("{hours} h of waking hours in common", hours=t.number(round(fit.overlap_hours, 1)))
-    )
+    parts.append(t("{hours} waking hours in common", hours=t.number(round(fit.overlap_hours, 1))))
     return "; ".join(parts)
 
 
@@ -287,7 +290,7 @@ def suggestion_messages(
             (
                 t(
                     "No pair to suggest: there is no approved mentor with a free place and "
-                    "approved unpaired mentee who share a working language."
+                    "an approved unpaired mentee who share a working language."
                 ),
                 (),
             )

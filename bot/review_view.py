@@ -66,7 +66,7 @@ def completed_notice(t: Translator, form: Form, person: Person, record: Applicat
     lines = [
         t("📝 New application from <b>{name}</b>", name=person.display_name),
         t("Role: {role}", role=Html(role_label(t, record.role))),
-        t("Country: {place}", place=Html(place(t, form, record))),
+        t("Location: {place}", place=Html(place(t, form, record))),
         t("Outcome: <b>{outcome}</b>", outcome=Html(outcome_label(t, record.outcome))),
     ]
     if record.reasons:
@@ -108,7 +108,7 @@ def review_card(
         + username_line(person)
         + f" · <code>{person.user_id}</code>",
         t("Role: {role}", role=Html(role_label(t, record.role))),
-        t("Country: {place}", place=Html(place(t, form, record))),
+        t("Location: {place}", place=Html(place(t, form, record))),
         t("Language: {language}", language=t.language_name(person.language)),
     ]
     if record.submitted_at:

@@ -86,7 +86,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         if new:
             greeting = now.t("Hello {name}! 👋", name=now.who.first_name or "")
         else:
-            greeting = now.t("Welcome back! Let us continue where you stopped.")
+            greeting = now.t("Welcome back! Let's pick up where you left off.")
         resumed = await _advance(deps, update, now, record, Begin(), None)
         response.replies.extend(_prefixed(now.chat_id, greeting, resumed.replies))
         await respond(deps, update, response)

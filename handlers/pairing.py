@@ -123,8 +123,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         response.send(
             now.chat_id,
             now.t.plural(
-                "{name} may now have {capacity} mentees: {count} place left.",
-                "{name} may now have {capacity} mentees: {count} places left.",
+                "Capacity of {name}: {capacity}. {count} place left.",
+                "Capacity of {name}: {capacity}. {count} places left.",
                 updated.places_left,
                 name=Html(staff_name(updated)),
                 capacity=now.t.number(updated.person.capacity),

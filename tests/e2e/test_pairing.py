@@ -253,7 +253,7 @@ async def test_suggestions_pair_all_and_stale_buttons(emu: Emulator, launch: Lau
     listing = await boss.send("/pair", expect="suggested")
     assert "Pair all" in str(listing.buttons)
     assert "Fox" not in listing.text and "Gus" not in listing.text
-    assert "h of waking hours" in listing.text
+    assert "waking hours in common" in listing.text
 
     eli, ada, bo = people["Eli"], people["Ada"], people["Bo"]
     suggested_mentor = next(s.mentor_id for s in suggested if s.mentee_id == eli.uid)
