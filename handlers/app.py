@@ -153,9 +153,12 @@ async def serve(core: Core, stop: asyncio.Event) -> None:
     await core.housekeeping()
     await app.initialize()
     try:
-        await app.bot.delete_webhook()
         await app.start()
-        await menu.set_all(app.bot, core)
+        try:  # neither is worth refusing to serve over
+            await app.bot.delete_webhook()
+            await menu.set_all(app.bot, core)
+        except TelegramError as error:
+            log.warning("could not prepare the bot (webhook, command menu): %s", error)
         log.info("polling as @%s", app.bot.username)
         courier = asyncio.create_task(deps.courier.run(stop))
         try:
