@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.callbacks import BadCallback, decode, to_int
 from bot.db import DuplicateUpdate
+from bot.help_view import help_text
 from bot.onboarding import IN_PROGRESS
 from bot.onboarding import Application as Record
 from bot.onboarding_view import NAMESPACE, render
@@ -18,6 +19,7 @@ from bot.review_view import completed_notice
 from bot.status_view import status_text
 from dialogs.runner_types import Begin, Event, Press, Text
 from handlers.base import Context, Deps, Turn, respond, turn
+from handlers.staff import accept_invite
 
 _COHORT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -65,13 +67,16 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         now = await turn(deps, update)
         args = context.args or []
         if args and args[0].startswith("staff-"):
-            from handlers.staff import accept_invite
-
             await accept_invite(deps, update, now, args[0].removeprefix("staff-"))
             return
         cohort = args[0] if args and _COHORT.match(args[0]) else None
         record = await core.onboarding.get(now.person.user_id)
         response = Response()
+        if record is None and await core.staff.is_staff(now.person.user_id):
+            greeting = now.t("Hello {name}! You are program staff.", name=now.who.first_name)
+            response.send(now.chat_id, f"{greeting}\n\n{help_text(now.t, staff=True)}")
+            await respond(deps, update, response)
+            return
         if record is not None and record.status not in (IN_PROGRESS, "not_eligible"):
             response.send(now.chat_id, await status_text(core, now.t, now.person))
             await respond(deps, update, response)

@@ -220,3 +220,15 @@ async def test_commands_are_registered_in_three_languages(running: Running) -> N
     assert (
         running.emu.commands("fr")[1]["description"] != running.emu.commands("en")[1]["description"]
     )
+
+
+async def test_staff_start_shows_the_staff_commands_not_an_application(
+    emu: Emulator, launch: Launch
+) -> None:
+    admin = new_person(emu, "Claire", "fr")
+    running = await launch(admins=(admin.uid,))
+    t = running.core.t("fr")
+    welcome = await admin.send("/start", expect="/review")
+    assert t("Hello {name}! You are program staff.", name="Claire") in welcome.text
+    assert not welcome.buttons
+    assert await running.core.onboarding.get(admin.uid) is None
