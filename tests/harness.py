@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,3 +132,37 @@ async def start_bot(emu: Emulator, db: Path, **overrides: object) -> Running:
             task.result()
         await asyncio.sleep(0.02)
     return Running(emu, core, stop, task)
+
+
+async def start_process(emu: Emulator, db: Path, **env: str) -> asyncio.subprocess.Process:
+    """Starts `passerelle run` as a real subprocess against the emulator; waits until it polls."""
+    variables = {
+        **os.environ,
+        "PASSERELLE_TOKEN": emu.token,
+        "PASSERELLE_API_URL": emu.api_url,
+        "PASSERELLE_DB": str(db),
+        "PASSERELLE_POLL_TIMEOUT": "5",
+        **env,
+    }
+
+    def polls() -> int:
+        return sum(1 for method, _params in emu.requests if method.lower() == "getupdates")
+
+    seen = polls()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=variables,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    for _ in range(400):
+        if polls() > seen:
+            return process
+        if process.returncode is not None:
+            assert process.stderr is not None
+            raise AssertionError((await process.stderr.read()).decode())
+        await asyncio.sleep(0.025)
+    raise AssertionError("the bot process did not start polling")

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from bot.emulator import Emulator
+from tests.harness import start_process
 
 
 async def _run(env: dict[str, str], *args: str, timeout: float = 20) -> tuple[int, str]:
@@ -58,27 +59,7 @@ async def test_rejected_token_ends_at_once_with_one_line(emu: Emulator, tmp_path
 
 
 async def test_sigterm_stops_within_five_seconds(emu: Emulator, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "PASSERELLE_TOKEN": emu.token,
-        "PASSERELLE_API_URL": emu.api_url,
-        "PASSERELLE_DB": str(tmp_path / "x.db"),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    for _ in range(400):
-        if any(method.lower() == "getupdates" for method, _ in emu.requests):
-            break
-        await asyncio.sleep(0.025)
-    else:
-        raise AssertionError("the bot did not start polling")
+    process = await start_process(emu, tmp_path / "x.db", PASSERELLE_POLL_TIMEOUT="25")
     stopping = time.monotonic()
     process.send_signal(signal.SIGTERM)
     await asyncio.wait_for(process.wait(), 5)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ from telegram import Update
 from bot.emulator import Emulator
 from handlers.app import build_application, dispatch
 from tests.e2e.paths import MENTOR, walk
-from tests.harness import Person, Running, new_person
+from tests.harness import Person, Running, new_person, start_process
 
 MOTIVATION = "I want to share what I learned with other women."
 STEP_ACTIONS: dict[str, list[tuple[str, str]]] = {
@@ -84,34 +82,6 @@ def _db_state(db: Path, uid: int) -> tuple[str | None, dict[str, Any], list[str]
     return row[0], {k: json.loads(v) for k, v in answers.items()}, json.loads(row[1] or "[]")
 
 
-async def _start_process(emu: Emulator, db: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "PASSERELLE_TOKEN": emu.token,
-        "PASSERELLE_API_URL": emu.api_url,
-        "PASSERELLE_DB": str(db),
-        "PASSERELLE_POLL_TIMEOUT": "5",
-    }
-    seen = sum(1 for method, _ in emu.requests if method.lower() == "getupdates")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    for _ in range(400):
-        if sum(1 for method, _ in emu.requests if method.lower() == "getupdates") > seen:
-            return process
-        if process.returncode is not None:
-            assert process.stderr is not None
-            pytest.fail((await process.stderr.read()).decode())
-        await asyncio.sleep(0.025)
-    pytest.fail("the bot process did not start polling")
-
-
 async def _act(person: Person, kind: str, label: str) -> None:
     if kind == "send":
         await person.emu.send_text(person.uid, label)
@@ -124,7 +94,7 @@ async def test_kill_9_at_any_moment_loses_nothing(emu: Emulator, tmp_path: Path)
     db = tmp_path / "passerelle.db"
     rng = random.Random(20261122)
     awa = new_person(emu, "Awa")
-    process = await _start_process(emu, db)
+    process = await start_process(emu, db)
     await awa.send("/start", expect="agree")
     kills = 0
     try:
@@ -142,7 +112,7 @@ async def test_kill_9_at_any_moment_loses_nothing(emu: Emulator, tmp_path: Path)
                     process.send_signal(signal.SIGKILL)
                     await process.wait()
                     kills += 1
-                    process = await _start_process(emu, db)
+                    process = await start_process(emu, db)
                     await awa.send("/start")
                     break
                 await awa.emu.wait_for(awa.uid, since=before, timeout=5)

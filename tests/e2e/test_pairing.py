@@ -10,6 +10,7 @@ from bot.emulator import Emulator
 from bot.pairing import Participant
 from bot.pairing_view import ended_notice, introduction
 from tests.conftest import Launch
+from tests.e2e.paths import MENTOR, walk
 from tests.harness import Person, Running, new_person
 
 NOW = "2027-01-01T00:00:00Z"
@@ -102,28 +103,8 @@ async def test_a_mentor_applies_in_the_chat_and_is_paired_in_her_language(
     lucia = bot.person("Lucía", "es", username="lucia")
     t = bot.core.t(bot.core.catalogs.resolve("fr", "en"))
     await awa.send("/start")
-    for kind, label in (
-        ("press", "I agree"),
-        ("press", "Canadian volunteer or entrepreneur"),
-        ("press", "Yes"),
-        ("press", "Yes"),
-        ("press", "Quebec"),
-        ("press", "Senegal"),
-        ("press", "Technology"),
-        ("send", "7"),
-        ("toggle", "French"),
-        ("press", "Done"),
-        ("press", "Yes"),
-        ("send", "awa@example.org"),
-        ("send", "Je veux partager ce que j'ai appris avec d'autres femmes."),
-        ("press", "Confirm"),
-    ):
-        if kind == "press":
-            await awa.press(t.plain(label))
-        elif kind == "toggle":
-            await awa.toggle(t.plain(label))
-        else:
-            await awa.send(label)
+    motivation = ("send", "Je veux partager ce que j'ai appris avec d'autres femmes.")
+    await walk(awa, t, (*MENTOR[:-1], motivation, ("press", "Confirm")))
     await enrol(bot, lucia, "mentee", languages=("es", "fr"), place="senegal")
 
     refused = await boss.send("/pair @lucia @awa", expect="not approved")
