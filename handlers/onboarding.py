@@ -25,8 +25,9 @@ _COHORT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 async def _advance(
-    deps: Deps, update: Update, now: Turn, record: Record, event: Event, message_id: int | None
+    deps: Deps, now: Turn, record: Record, event: Event, message_id: int | None
 ) -> Response:
+    """Advances the questionnaire by one event (committed first) and renders the replies."""
     core = deps.core
     try:
         transition = await core.onboarding.handle(now.who, record, event, now.update_id)
@@ -92,7 +93,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             greeting = now.t("Hello {name}! 👋", name=now.who.first_name or "")
         else:
             greeting = now.t("Welcome back! Let's pick up where you left off.")
-        resumed = await _advance(deps, update, now, record, Begin(), None)
+        resumed = await _advance(deps, now, record, Begin(), None)
         response.replies.extend(_prefixed(now.chat_id, greeting, resumed.replies))
         await respond(deps, update, response)
 
@@ -116,7 +117,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 now.chat_id, now.t("Your application is paused. Send /start to continue it.")
             )
         else:
-            response = await _advance(deps, update, now, record, Text(text), None)
+            response = await _advance(deps, now, record, Text(text), None)
         await respond(deps, update, response)
 
     async def press(update: Update, context: Context) -> None:
@@ -134,7 +135,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             await respond(deps, update, Response(toast=stale(now.t)))
             return
         message_id = query.message.message_id if query.message else None
-        await respond(deps, update, await _advance(deps, update, now, record, event, message_id))
+        await respond(deps, update, await _advance(deps, now, record, event, message_id))
 
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(press, pattern=f"^{NAMESPACE}:"))
