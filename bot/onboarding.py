@@ -18,6 +18,7 @@ from dialogs.runner_types import (
     Declined,
     Event,
     FormState,
+    Status,
     Submitted,
     Transition,
     Value,
@@ -28,7 +29,6 @@ NOT_ELIGIBLE = "not_eligible"
 PENDING = "pending"
 APPROVED = "approved"
 REJECTED = "rejected"
-SUBMITTED_STATUSES = (PENDING, APPROVED, REJECTED)
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,10 @@ def _decode(text: str) -> Value:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _form_status(status: str) -> Any:
-    return status if status in (IN_PROGRESS, NOT_ELIGIBLE) else "submitted"
+def _form_status(status: str) -> Status:
+    if status == IN_PROGRESS:
+        return "in_progress"
+    return "not_eligible" if status == NOT_ELIGIBLE else "submitted"
 
 
 class Onboarding:
