@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
@@ -29,21 +30,41 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
 
 
 class RateLimiter:
-    """Spaces out sends evenly to stay under Telegram's 30 messages per second."""
+    """At most `limit` sends in any `window` seconds (Telegram: 30 a second).
 
-    def __init__(self, per_second: float) -> None:
-        self._interval = 1.0 / per_second
-        self._next = 0.0
+    A burst goes out at once up to the limit; later sends wait, in order, for the oldest send
+    to leave the window. The defaults keep a margin of one message and 50 ms for the time a
+    request takes to reach Telegram.
+    """
+
+    def __init__(
+        self,
+        limit: int = 29,
+        window: float = 1.05,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._limit = limit
+        self._window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
         self._lock = asyncio.Lock()
 
+    def _forget_old(self, now: float) -> None:
+        while self._sent and self._sent[0] <= now - self._window:
+            self._sent.popleft()
+
     async def wait(self) -> None:
-        """Waits for the next free sending slot."""
+        """Waits for a free sending slot (first come, first served) and takes it."""
         async with self._lock:
-            now = time.monotonic()
-            delay = self._next - now
-            self._next = max(now, self._next) + self._interval
-        if delay > 0:
-            await asyncio.sleep(delay)
+            now = self._clock()
+            self._forget_old(now)
+            if len(self._sent) >= self._limit:
+                await self._sleep(self._sent[0] + self._window - now)
+                now = self._clock()
+                self._forget_old(now)
+            self._sent.append(now)
 
 
 class Sender:
@@ -53,11 +74,11 @@ class Sender:
         self,
         bot: Bot,
         on_unreachable: Callable[[int], Awaitable[None]],
-        per_second: float = 28.0,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.bot = bot
         self.on_unreachable = on_unreachable
-        self.limiter = RateLimiter(per_second)
+        self.limiter = limiter or RateLimiter()
 
     async def deliver(self, replies: Sequence[Reply]) -> list[Message | None]:
         """Sends replies in order; a reply that cannot be delivered yields None."""
