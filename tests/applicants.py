@@ -1,10 +1,12 @@
-"""Complete applications quickly through the services (no chat), for review, stats and export."""
+"""Applicants made quickly, without the chat: through the services, or stored directly."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from bot.core import Core
+from bot.db import Database
 from bot.onboarding import Application
 from bot.people import Who
 from dialogs.runner_types import CONFIRM, DONE, SUMMARY, Event, Press, Text
@@ -66,3 +68,52 @@ async def apply(
         assert fresh.state.step != step or fresh.status != "in_progress", f"stuck at {step}"
         record = fresh
     return record
+
+
+async def store_applicant(
+    db: Database,
+    user_id: int,
+    role: str,
+    *,
+    first_name: str | None = None,
+    username: str | None = None,
+    language: str = "en",
+    languages: tuple[str, ...] = ("fr",),
+    status: str = "approved",
+    sector: str = "technology",
+    place: str = "senegal",
+    capacity: int = 4,
+) -> None:
+    """Stores a person with a submitted application (a mentor's place is her destination)."""
+    now = "2027-01-01T00:00:00Z"
+    timezone = "America/Toronto" if role == "mentor" else "Africa/Dakar"
+    answers: dict[str, object] = {"role": role, "languages": list(languages), "sector": sector}
+    answers["destination" if role == "mentor" else "country"] = place
+    if role == "mentor":
+        answers["province"] = "qc"
+    async with db.write() as conn:
+        await conn.execute(
+            "INSERT INTO people(user_id, first_name, username, language, timezone, consented_at,"
+            " created_at, updated_at, capacity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                user_id,
+                first_name or f"P{user_id}",
+                username,
+                language,
+                timezone,
+                now,
+                now,
+                now,
+                capacity,
+            ),
+        )
+        await conn.execute(
+            "INSERT INTO applications(user_id, flow, status, role, started_at, submitted_at,"
+            " updated_at) VALUES (?, 'application', ?, ?, ?, ?, ?)",
+            (user_id, status, role, now, now, now),
+        )
+        for step, value in answers.items():
+            await conn.execute(
+                "INSERT INTO answers(user_id, step, value, answered_at) VALUES (?, ?, ?, ?)",
+                (user_id, step, json.dumps(value), now),
+            )

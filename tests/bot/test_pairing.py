@@ -18,9 +18,8 @@ from bot.pairing import (
     fingerprint,
     problem_mask,
 )
+from tests.applicants import store_applicant
 from tests.harness import START
-
-Profile = dict[str, object]
 
 
 @pytest.fixture
@@ -49,28 +48,16 @@ async def enrol(
     capacity: int = 4,
 ) -> None:
     """Stores a person with a submitted application (mentor: place is her destination)."""
-    timezone = "America/Toronto" if role == "mentor" else "Africa/Dakar"
-    answers: Profile = {"role": role, "languages": list(languages), "sector": sector}
-    answers["destination" if role == "mentor" else "country"] = place
-    if role == "mentor":
-        answers["province"] = "qc"
-    now = "2027-01-01T00:00:00Z"
-    async with db.write() as conn:
-        await conn.execute(
-            "INSERT INTO people(user_id, first_name, language, timezone, consented_at,"
-            " created_at, updated_at, capacity) VALUES (?, ?, 'en', ?, ?, ?, ?, ?)",
-            (user_id, f"P{user_id}", timezone, now, now, now, capacity),
-        )
-        await conn.execute(
-            "INSERT INTO applications(user_id, flow, status, role, started_at, updated_at)"
-            " VALUES (?, 'application', ?, ?, ?, ?)",
-            (user_id, status, role, now, now),
-        )
-        for step, value in answers.items():
-            await conn.execute(
-                "INSERT INTO answers(user_id, step, value, answered_at) VALUES (?, ?, ?, ?)",
-                (user_id, step, json.dumps(value), now),
-            )
+    await store_applicant(
+        db,
+        user_id,
+        role,
+        languages=languages,
+        status=status,
+        sector=sector,
+        place=place,
+        capacity=capacity,
+    )
 
 
 def problems(result: Paired | Refused) -> set[Problem]:

@@ -9,11 +9,10 @@ import re
 from bot.emulator import Emulator
 from bot.pairing import Participant
 from bot.pairing_view import ended_notice, introduction
+from tests.applicants import store_applicant
 from tests.conftest import Launch
 from tests.e2e.paths import MENTOR, walk
 from tests.harness import Person, Running, new_person
-
-NOW = "2027-01-01T00:00:00Z"
 
 
 def plain(text: str) -> str:
@@ -33,28 +32,18 @@ async def enrol(
     """Stores an applicant directly (fast); the person is the emulator user."""
     user = bot.emu.user(person.uid)
     user.started = True  # she applied, so she has talked to the bot
-    language = bot.core.catalogs.resolve(user.language_code, "en")
-    timezone = "America/Toronto" if role == "mentor" else "Africa/Dakar"
-    answers: dict[str, object] = {"role": role, "languages": list(languages), "sector": sector}
-    answers["destination" if role == "mentor" else "country"] = place
-    if role == "mentor":
-        answers["province"] = "qc"
-    async with bot.core.db.write() as conn:
-        await conn.execute(
-            "INSERT INTO people(user_id, first_name, username, language, timezone, consented_at,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (person.uid, user.first_name, user.username, language, timezone, NOW, NOW, NOW),
-        )
-        await conn.execute(
-            "INSERT INTO applications(user_id, flow, status, role, started_at, submitted_at,"
-            " updated_at) VALUES (?, 'application', ?, ?, ?, ?, ?)",
-            (person.uid, status, role, NOW, NOW, NOW),
-        )
-        for step, value in answers.items():
-            await conn.execute(
-                "INSERT INTO answers(user_id, step, value, answered_at) VALUES (?, ?, ?, ?)",
-                (person.uid, step, json.dumps(value), NOW),
-            )
+    await store_applicant(
+        bot.core.db,
+        person.uid,
+        role,
+        first_name=user.first_name,
+        username=user.username,
+        language=bot.core.catalogs.resolve(user.language_code, "en"),
+        languages=languages,
+        status=status,
+        sector=sector,
+        place=place,
+    )
 
 
 async def approve(bot: Running, person: Person) -> None:
