@@ -157,6 +157,8 @@ async def test_two_admins_approving_at_once_approve_once(emu: Emulator, launch: 
     (row,) = await audit_rows(bot, "review.approve")
     stored = await status_of(bot, awa.uid)
     assert stored["status"] == "approved" and stored["decided_by"] == row["actor_id"]
-    await asyncio.sleep(0.2)
+    told = approved_text(bot.core.t("fr"))
+    await emu.wait_for(awa.uid, contains=told[:30])
+    assert sum(told[:30] in text for text in awa.texts()) == 1
     fr = bot.core.t("fr")
     assert sum(text == approved_text(fr) for text in awa.texts()) == 1
