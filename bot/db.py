@@ -63,7 +63,7 @@ class Database:
                 " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
             )
         applied = {
-            row[0] for row in await self._all(self._w, "SELECT version FROM schema_migrations")
+            row[0] for row in await self.rows(self._w, "SELECT version FROM schema_migrations")
         }
         for migration in migrations:
             if migration.version in applied:
@@ -111,7 +111,8 @@ class Database:
                 await conn.execute("COMMIT")
 
     @staticmethod
-    async def _all(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+    async def rows(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """Every row of a query on a connection (the read one, or the writer in a transaction)."""
         # One call in the connection's thread: the statement runs to its end before any other
         # starts. With execute() then fetchall() as two calls, another coroutine's query could
         # run between them while this one is still open, and share its older read snapshot,
@@ -120,7 +121,7 @@ class Database:
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """Runs a read query and returns every row."""
-        return await self._all(self._r, sql, params)
+        return await self.rows(self._r, sql, params)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """Runs a read query and returns the first row, if any."""

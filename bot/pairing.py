@@ -223,8 +223,7 @@ async def _participants(fetch: Fetch, where: str, params: Sequence[Any]) -> list
 
 def _reader(conn: aiosqlite.Connection) -> Fetch:
     async def fetch(sql: str, params: Sequence[Any]) -> list[Row]:
-        async with conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return await Database.rows(conn, sql, params)
 
     return fetch
 
