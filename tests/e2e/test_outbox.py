@@ -16,7 +16,7 @@ async def test_messages_left_in_the_outbox_are_sent_at_start(
     emu: Emulator, tmp_path: Path, launch: Launch
 ) -> None:
     uid = emu.add_user("Awa")
-    await emu.send_text(uid, "hi")
+    emu.user(uid).started = True  # she has talked to the bot before (no update left pending)
     core = await build_core(settings_for(emu, tmp_path / "passerelle.db"))
     await core.outbox.put(
         [Send(uid, "<b>First</b>"), Send(uid, "Second", ((Button("Open", "x:1"),),))]
