@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.matching import MenteeProfile, MentorProfile, suggest_pairs
+from bot.pairing.matching import MenteeProfile, MentorProfile, suggest_pairs
 
 CANADIAN_ZONES = [
     "America/St_Johns",

@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 
-from bot.settings import SettingsError, load_settings
+from bot.runtime.settings import SettingsError, load_settings
 
 log = logging.getLogger("passerelle")
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clock import Clock, SystemClock
-from bot.db import Database
-from bot.i18n import Catalogs, Translator, catalogs
-from bot.inputs import PendingInputs
-from bot.onboarding import Onboarding
-from bot.outbox import Outbox
-from bot.pairing import Pairing
-from bot.people import People
-from bot.review import Review
-from bot.settings import LANGUAGES, Settings
-from bot.staff import Staff
-from bot.stats import Stats
+from bot.onboarding.service import Onboarding
+from bot.pairing.service import Pairing
+from bot.review.service import Review
+from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.db import Database
+from bot.runtime.i18n import Catalogs, Translator, catalogs
+from bot.runtime.inputs import PendingInputs
+from bot.runtime.outbox import Outbox
+from bot.runtime.people import People
+from bot.runtime.settings import LANGUAGES, Settings
+from bot.staff.service import Staff
+from bot.stats.service import Stats
 from dialogs.loader import FLOWS_DIR, Form, load_form
 
 

@@ -12,7 +12,7 @@ from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
 from bot.core import Core
-from bot.replies import Send, stale
+from bot.runtime.replies import Send, stale
 from handlers import common, menu, onboarding, pairing, review, staff, stats
 from handlers.base import Context, Deps
 from handlers.sender import Courier, Sender

@@ -10,9 +10,9 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.core import Core
-from bot.i18n import Translator
-from bot.people import Person, Who
-from bot.replies import Response, Toast
+from bot.runtime.i18n import Translator
+from bot.runtime.people import Person, Who
+from bot.runtime.replies import Response, Toast
 from handlers.sender import Courier, Sender
 
 Context = ContextTypes.DEFAULT_TYPE

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import BadCallback, decode, encode
-from bot.help_view import EVERYONE, STAFF, help_text
-from bot.onboarding_view import render
-from bot.replies import Button, Edit, Response, Toast, stale
-from bot.status_view import status_text
+from bot.common.help_view import EVERYONE, STAFF, help_text
+from bot.common.status_view import status_text
+from bot.onboarding.view import render
+from bot.runtime.callbacks import BadCallback, decode, encode
+from bot.runtime.replies import Button, Edit, Response, Toast, stale
 from dialogs.runner_types import Begin
 from handlers import menu
 from handlers.base import Context, Deps, respond, turn

@@ -8,8 +8,8 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
+from bot.common.help_view import commands
 from bot.core import Core
-from bot.help_view import commands
 
 log = logging.getLogger(__name__)
 

@@ -8,15 +8,15 @@ from dataclasses import replace
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import BadCallback, decode, to_int
-from bot.db import DuplicateUpdate
-from bot.help_view import help_text
-from bot.onboarding import IN_PROGRESS
-from bot.onboarding import Application as Record
-from bot.onboarding_view import NAMESPACE, render
-from bot.replies import Reply, Response, Send, Toast, stale
-from bot.review_view import completed_notice
-from bot.status_view import status_text
+from bot.common.help_view import help_text
+from bot.common.status_view import status_text
+from bot.onboarding.service import IN_PROGRESS
+from bot.onboarding.service import Application as Record
+from bot.onboarding.view import NAMESPACE, render
+from bot.review.view import completed_notice
+from bot.runtime.callbacks import BadCallback, decode, to_int
+from bot.runtime.db import DuplicateUpdate
+from bot.runtime.replies import Reply, Response, Send, Toast, stale
 from dialogs.runner_types import Begin, Event, Press, Text
 from handlers.base import Context, Deps, Turn, respond, turn
 from handlers.staff import accept_invite

@@ -7,12 +7,9 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import BadCallback, to_int
 from bot.core import Core
-from bot.db import DuplicateUpdate
-from bot.i18n import Html
-from bot.pairing import MAX_CAPACITY, MENTOR, Ended, Paired, Refused, fingerprint
-from bot.pairing_view import (
+from bot.pairing.service import MAX_CAPACITY, MENTOR, Ended, Paired, Refused, fingerprint
+from bot.pairing.view import (
     END,
     NAMESPACE,
     OVERRIDE,
@@ -30,8 +27,11 @@ from bot.pairing_view import (
     unknown_reference,
     usage,
 )
-from bot.people import Person
-from bot.replies import Response, Send, Toast, stale
+from bot.runtime.callbacks import BadCallback, to_int
+from bot.runtime.db import DuplicateUpdate
+from bot.runtime.i18n import Html
+from bot.runtime.people import Person
+from bot.runtime.replies import Response, Send, Toast, stale
 from handlers.base import Context, Deps, Turn, respond, staff_only, turn
 
 

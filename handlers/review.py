@@ -12,13 +12,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import BadCallback, decode, to_int
-from bot.db import DuplicateUpdate
-from bot.onboarding import PENDING
-from bot.onboarding import Application as Record
-from bot.replies import Edit, Response, Send, Toast, stale
-from bot.review import REASON_INPUT, REASON_LIMIT
-from bot.review_view import (
+from bot.onboarding.service import PENDING
+from bot.onboarding.service import Application as Record
+from bot.review.service import REASON_INPUT, REASON_LIMIT
+from bot.review.view import (
     APPROVE,
     CANCEL,
     NEXT,
@@ -33,6 +30,9 @@ from bot.review_view import (
     rejected_text,
     review_card,
 )
+from bot.runtime.callbacks import BadCallback, decode, to_int
+from bot.runtime.db import DuplicateUpdate
+from bot.runtime.replies import Edit, Response, Send, Toast, stale
 from handlers.base import Context, Deps, Turn, respond, staff_only, turn
 
 

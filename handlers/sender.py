@@ -12,8 +12,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.outbox import Outbox
-from bot.replies import Edit, Keyboard, Reply, Send, Toast
+from bot.runtime.outbox import Outbox
+from bot.runtime.replies import Edit, Keyboard, Reply, Send, Toast
 
 log = logging.getLogger(__name__)
 

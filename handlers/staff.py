@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import BadCallback, decode, to_int
-from bot.db import DuplicateUpdate
-from bot.replies import Edit, Keyboard, Response, Send, Toast, stale
-from bot.staff import ADDED, ADMIN, CHANGED, JOINED, REMOVED, STAFF, USED
-from bot.staff_view import (
+from bot.runtime.callbacks import BadCallback, decode, to_int
+from bot.runtime.db import DuplicateUpdate
+from bot.runtime.replies import Edit, Keyboard, Response, Send, Toast, stale
+from bot.staff.service import ADDED, ADMIN, CHANGED, JOINED, REMOVED, STAFF, USED
+from bot.staff.view import (
     INVITE,
     NAMESPACE,
     REMOVE,

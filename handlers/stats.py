@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot.db import DuplicateUpdate
-from bot.replies import Response, SendDocument
-from bot.stats_view import stats_text
+from bot.runtime.db import DuplicateUpdate
+from bot.runtime.replies import Response, SendDocument
+from bot.stats.view import stats_text
 from handlers.base import Context, Deps, respond, staff_only, turn
 
 

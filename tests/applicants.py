@@ -6,9 +6,9 @@ import json
 from collections.abc import Mapping
 
 from bot.core import Core
-from bot.db import Database
-from bot.onboarding import Application
-from bot.people import Who
+from bot.onboarding.service import Application
+from bot.runtime.db import Database
+from bot.runtime.people import Who
 from dialogs.runner_types import CONFIRM, DONE, SUMMARY, Event, Press, Text
 
 Answers = Mapping[str, str | tuple[str, ...]]

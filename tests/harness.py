@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.clock import FrozenClock
 from bot.core import Core, build_core
 from bot.emulator import CallbackResult, Emulator, EmuMessage
-from bot.settings import Settings
+from bot.runtime.clock import FrozenClock
+from bot.runtime.settings import Settings
 from handlers.app import serve
 
 START = datetime(2027, 1, 11, 14, 0, tzinfo=UTC)

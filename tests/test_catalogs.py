@@ -20,7 +20,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
 from bot.core import load_application_form
-from bot.i18n import Catalogs
+from bot.runtime.i18n import Catalogs
 from dialogs.loader import FLOWS_DIR, FormError, load_form
 from locales.__main__ import LOCALES, extract, problems
 

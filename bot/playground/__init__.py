@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.playground.playground import PRESETS, Persona, Playground
-from bot.settings import load_settings
+from bot.runtime.settings import load_settings
 
 __all__ = ["PRESETS", "Persona", "Playground", "run_playground"]
 

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core import Core, build_core
 from bot.emulator import Emulator
-from bot.i18n import Catalogs
-from bot.people import Who
 from bot.playground.routes import PlayRoutes
-from bot.settings import LANGUAGES, load_settings
-from bot.staff import ADMIN
+from bot.runtime.i18n import Catalogs
+from bot.runtime.people import Who
+from bot.runtime.settings import LANGUAGES, load_settings
+from bot.staff.service import ADMIN
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import encode
-from bot.i18n import Catalogs
+from bot.runtime.callbacks import encode
+from bot.runtime.i18n import Catalogs
 from dialogs.loader import FLOWS_DIR, Form, FormError, load_form
 from dialogs.runner import advance, start
 from dialogs.runner_types import DONE, EDIT_MENU, SUMMARY, Ask, Press, Reselect, Text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.emulator import EmuMessage
-from bot.i18n import Translator
+from bot.runtime.i18n import Translator
 from tests.harness import Person
 
 Action = tuple[str, str]

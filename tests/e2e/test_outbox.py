@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.core import build_core
 from bot.emulator import Emulator
-from bot.replies import Button, Send
+from bot.runtime.replies import Button, Send
 from tests.conftest import Launch
 from tests.harness import settings_for
 

@@ -7,8 +7,8 @@ import json
 import re
 
 from bot.emulator import Emulator
-from bot.pairing import Participant
-from bot.pairing_view import ended_notice, introduction
+from bot.pairing.service import Participant
+from bot.pairing.view import ended_notice, introduction
 from tests.applicants import store_applicant
 from tests.conftest import Launch
 from tests.e2e.paths import MENTOR, walk

@@ -6,8 +6,8 @@ import asyncio
 import json
 
 from bot.emulator import Emulator
-from bot.people import Who
-from bot.review_view import approved_text
+from bot.review.view import approved_text
+from bot.runtime.people import Who
 from tests.applicants import MENTEE, MENTOR, Answers, apply
 from tests.conftest import Launch
 from tests.e2e.paths import walk

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.common.help_view import STAFF
 from bot.emulator import Emulator
-from bot.help_view import STAFF
 from tests.conftest import Launch
 from tests.e2e.test_review import admin_of, audit_rows, candidate, status_of
 from tests.harness import Person, Running

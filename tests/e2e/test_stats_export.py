@@ -7,8 +7,8 @@ import io
 from collections import Counter
 
 from bot.emulator import Emulator
-from bot.people import Who
-from bot.stats import FIXED_COLUMNS
+from bot.runtime.people import Who
+from bot.stats.service import FIXED_COLUMNS
 from tests.applicants import MENTOR, apply
 from tests.conftest import Launch
 from tests.e2e.test_review import admin_of, audit_rows, candidate

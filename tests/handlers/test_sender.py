@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot
 
 from bot.emulator import Emulator
-from bot.replies import Button, Edit, Send, Toast
+from bot.runtime.replies import Button, Edit, Send, Toast
 from handlers.sender import RateLimiter, Sender
 
 

@@ -1,0 +1,1 @@
+"""What everyone can ask: /help and /status."""

@@ -1,0 +1,1 @@
+"""Onboarding: the application questionnaire, its service and views."""

@@ -1,0 +1,215 @@
+"""The application service: loads a person's form state, advances it, commits, then reports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.runtime.clock import Clock
+from bot.runtime.db import Database, Row
+from bot.runtime.people import Person, Who, iso
+from dialogs.loader import Form
+from dialogs.runner import advance, settings_of, start
+from dialogs.runner_types import (
+    Begin,
+    Declined,
+    Event,
+    FormState,
+    Status,
+    Submitted,
+    Transition,
+    Value,
+)
+
+IN_PROGRESS = "in_progress"
+NOT_ELIGIBLE = "not_eligible"
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Application:
+    """One person's application as stored."""
+
+    user_id: int
+    status: str
+    active: bool
+    state: FormState
+    role: str | None
+    outcome: str | None
+    reasons: tuple[str, ...]
+    cohort: str | None
+    submitted_at: str | None
+    decided_at: str | None
+    decision_note: str | None
+
+
+def _encode(value: Value) -> str:
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
+
+
+def _decode(text: str) -> Value:
+    value: Any = json.loads(text)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _form_status(status: str) -> Status:
+    if status == IN_PROGRESS:
+        return "in_progress"
+    return "not_eligible" if status == NOT_ELIGIBLE else "submitted"
+
+
+class Onboarding:
+    """Runs the application questionnaire for one person at a time, durably."""
+
+    def __init__(self, db: Database, clock: Clock, form: Form) -> None:
+        self.db = db
+        self.clock = clock
+        self.form = form
+
+    async def get(self, user_id: int) -> Application | None:
+        """Loads a person's application with her answers."""
+        row = await self.db.fetchone("SELECT * FROM applications WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        answers = {
+            answer["step"]: _decode(answer["value"])
+            for answer in await self.db.fetchall(
+                "SELECT step, value FROM answers WHERE user_id = ?", (user_id,)
+            )
+        }
+        return self._application(row, answers)
+
+    def _application(self, row: Row, answers: dict[str, Value]) -> Application:
+        draft = tuple(json.loads(row["draft"])) if row["draft"] else ()
+        state = FormState(
+            step=row["step"],
+            round=row["round"],
+            answers=answers,
+            draft=draft,
+            status=_form_status(row["status"]),
+        )
+        return Application(
+            user_id=row["user_id"],
+            status=row["status"],
+            active=bool(row["active"]),
+            state=state,
+            role=row["role"],
+            outcome=row["outcome"],
+            reasons=tuple(json.loads(row["reasons"])),
+            cohort=row["cohort"],
+            submitted_at=row["submitted_at"],
+            decided_at=row["decided_at"],
+            decision_note=row["decision_note"],
+        )
+
+    async def begin(
+        self, person: Person, cohort: str | None, update_id: int | None
+    ) -> tuple[Application, bool]:
+        """Starts a new application (or a fresh one after 'not eligible'); True when new."""
+        current = await self.get(person.user_id)
+        if current is not None and current.status not in (NOT_ELIGIBLE,):
+            if not current.active and current.status == IN_PROGRESS:
+                async with self.db.write(update_id) as conn:
+                    await conn.execute(
+                        "UPDATE applications SET active = 1 WHERE user_id = ?", (person.user_id,)
+                    )
+                current = await self.get(person.user_id)
+                assert current is not None
+            return current, False
+        state = start(self.form)
+        now = iso(self.clock)
+        async with self.db.write(update_id) as conn:
+            await conn.execute("DELETE FROM answers WHERE user_id = ?", (person.user_id,))
+            await conn.execute("DELETE FROM applications WHERE user_id = ?", (person.user_id,))
+            await conn.execute(
+                "INSERT INTO applications(user_id, flow, status, step, round, active, cohort,"
+                " started_at, updated_at) VALUES (?, ?, ?, ?, 0, 1, ?, ?, ?)",
+                (person.user_id, self.form.id, IN_PROGRESS, state.step, cohort, now, now),
+            )
+        created = await self.get(person.user_id)
+        assert created is not None
+        return created, True
+
+    async def pause(self, user_id: int) -> bool:
+        """Stops the questionnaire, keeping every answer; False when none was running."""
+        application = await self.get(user_id)
+        if application is None or application.status != IN_PROGRESS or not application.active:
+            return False
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE applications SET active = 0 WHERE user_id = ?", (user_id,))
+        return True
+
+    async def handle(
+        self, who: Who, application: Application, event: Event, update_id: int | None
+    ) -> Transition:
+        """Advances the form by one event and commits the result before anything is sent."""
+        transition = advance(self.form, application.state, event)
+        if isinstance(event, Begin) or transition.state == application.state:
+            return transition
+        async with self.db.write(update_id) as conn:
+            await self._commit(conn, who, application, transition)
+        return transition
+
+    async def _commit(
+        self, conn: aiosqlite.Connection, who: Who, application: Application, transition: Transition
+    ) -> None:
+        user_id = application.user_id
+        state = transition.state
+        now = iso(self.clock)
+        if any(isinstance(output, Declined) for output in transition.outputs):
+            await conn.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
+            return
+        old, new = application.state.answers, state.answers
+        for step in old.keys() - new.keys():
+            await conn.execute(
+                "DELETE FROM answers WHERE user_id = ? AND step = ?", (user_id, step)
+            )
+        for step, value in new.items():
+            if old.get(step) != value:
+                await conn.execute(
+                    "INSERT INTO answers(user_id, step, value, answered_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT(user_id, step) DO UPDATE SET value = excluded.value,"
+                    " answered_at = excluded.answered_at",
+                    (user_id, step, _encode(value), now),
+                )
+        if "consent" in new and "consent" not in old:
+            await conn.execute(
+                "UPDATE people SET consented_at = ?, first_name = ?, last_name = ?, username = ?"
+                " WHERE user_id = ?",
+                (now, who.first_name, who.last_name, who.username, user_id),
+            )
+        derived = settings_of(self.form, new)
+        if "timezone" in derived:
+            await conn.execute(
+                "UPDATE people SET timezone = ? WHERE user_id = ?", (derived["timezone"], user_id)
+            )
+        status, outcome, reasons, submitted = IN_PROGRESS, None, "[]", None
+        if state.status == "not_eligible":
+            status = NOT_ELIGIBLE
+        submit = next((o for o in transition.outputs if isinstance(o, Submitted)), None)
+        if submit is not None:
+            status, outcome, submitted = PENDING, submit.outcome, now
+            reasons = json.dumps(list(submit.reasons), ensure_ascii=False)
+        await conn.execute(
+            "UPDATE applications SET status = ?, step = ?, round = ?, draft = ?, role = ?,"
+            " outcome = COALESCE(?, outcome), reasons = ?,"
+            " submitted_at = COALESCE(?, submitted_at),"
+            " active = 1, updated_at = ? WHERE user_id = ?",
+            (
+                status,
+                state.step,
+                state.round,
+                json.dumps(list(state.draft)) if state.draft else None,
+                derived.get(self.form.spec.role_key),
+                outcome,
+                reasons,
+                submitted,
+                now,
+                user_id,
+            ),
+        )

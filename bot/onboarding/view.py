@@ -1,0 +1,195 @@
+"""Renders questionnaire outputs as replies in the person's language (no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.runtime.callbacks import encode
+from bot.runtime.i18n import Html, Translator, escape
+from bot.runtime.replies import Button, Edit, Keyboard, Reply, Send, Toast, stale
+from dialogs.loader import Form
+from dialogs.runner import role_of
+from dialogs.runner_types import (
+    BACK,
+    CONFIRM,
+    DONE,
+    EDIT,
+    EDIT_MENU,
+    SUMMARY,
+    Ask,
+    Declined,
+    EditMenu,
+    Ineligible,
+    Output,
+    Reselect,
+    Stale,
+    Submitted,
+    Summary,
+    Value,
+)
+from dialogs.schema import Step
+
+NAMESPACE = "q"
+SELECTED = "✅ "
+
+
+def _data(round_: int, step: str, value: str) -> str:
+    return encode(NAMESPACE, round_, step, value)
+
+
+def prompt(t: Translator, form: Form, step: Step, answers: Mapping[str, Value]) -> str:
+    """The question text of a step, by role where the form says so."""
+    role = role_of(form, answers)
+    msgid = step.prompt_by_role.get(role or "", step.prompt)
+    return t(msgid)
+
+
+def _keyboard(t: Translator, step: Step, round_: int, selected: tuple[str, ...]) -> Keyboard:
+    if step.kind == "multi":
+        rows: list[tuple[Button, ...]] = [
+            (
+                Button(
+                    (SELECTED if option.id in selected else "") + t.plain(option.label),
+                    _data(round_, step.id, option.id),
+                ),
+            )
+            for option in step.options
+        ]
+        rows.append((Button(t.plain("Done"), _data(round_, step.id, DONE)),))
+        return tuple(rows)
+    buttons = [Button(t.plain(o.label), _data(round_, step.id, o.id)) for o in step.options]
+    if buttons and all(len(button.label) <= 16 for button in buttons):
+        return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    return tuple((button,) for button in buttons)
+
+
+def answer_text(t: Translator, form: Form, step: Step, value: Value) -> str:
+    """How an answer reads back, HTML-escaped."""
+    if isinstance(value, tuple):
+        labels = [t.plain(o.label) for o in step.options if o.id in value]
+        return escape(t.join(labels))
+    if isinstance(value, int):
+        return t.number(value)
+    option = form.option(step.id, value)
+    return escape(t.plain(option.label)) if option is not None else escape(value)
+
+
+def summary_lines(t: Translator, form: Form, answers: Mapping[str, Value]) -> list[str]:
+    """One line per answered step: name and answer."""
+    return [
+        t(
+            "<b>{name}</b>: {answer}",
+            name=Html(t(step.name)),
+            answer=Html(answer_text(t, form, step, answers[step.id])),
+        )
+        for step in form.steps
+        if step.id in answers and step.id != "consent"
+    ]
+
+
+def question(
+    t: Translator, form: Form, ask: Ask, answers: Mapping[str, Value]
+) -> tuple[str, Keyboard]:
+    """A step's message: hint, question and buttons."""
+    step = form.by_id[ask.step]
+    text = prompt(t, form, step, answers)
+    if ask.hint:
+        text = f"<i>{t(ask.hint)}</i>\n\n{text}"
+    return text, _keyboard(t, step, ask.round, ask.selected)
+
+
+def summary(
+    t: Translator, form: Form, round_: int, answers: Mapping[str, Value], hint: str | None
+) -> tuple[str, Keyboard]:
+    """The summary message with Confirm and Edit."""
+    lines = [t(form.spec.summary_prompt), "", *summary_lines(t, form, answers)]
+    if hint:
+        lines.insert(0, f"<i>{t(hint)}</i>\n")
+    keyboard = (
+        (
+            Button(t.plain("Confirm"), _data(round_, SUMMARY, CONFIRM)),
+            Button(t.plain("Edit"), _data(round_, SUMMARY, EDIT)),
+        ),
+    )
+    return "\n".join(lines), keyboard
+
+
+def edit_menu(t: Translator, form: Form, menu: EditMenu) -> tuple[str, Keyboard]:
+    """The list of answers that can be changed."""
+    rows = [
+        (Button(t.plain(form.by_id[step].name), _data(menu.round, EDIT_MENU, step)),)
+        for step in menu.steps
+    ]
+    rows.append((Button(t.plain("Back to the summary"), _data(menu.round, EDIT_MENU, BACK)),))
+    return t("Which answer would you like to change?"), tuple(rows)
+
+
+def outcome_text(t: Translator, submitted: Submitted) -> str:
+    """What the candidate is told once she confirms."""
+    if submitted.outcome == "eligible":
+        body = t(
+            "Thank you! Your application is complete and you meet the program's criteria. "
+            "Program staff will review it and write to you here."
+        )
+    else:
+        body = t(
+            "Thank you! Your application is complete. Program staff will look at it more "
+            "closely and write to you here."
+        )
+    return body + "\n\n" + t("You can check where it stands at any time with /status.")
+
+
+def ineligible_text(t: Translator, reason: str) -> str:
+    """Why the application ended, and how to start again."""
+    return t(
+        "We are sorry: you are not eligible for the program.\n<b>Reason:</b> {reason}\n\n"
+        "If this was a mistake, send /start to apply again.",
+        reason=Html(t(reason)),
+    )
+
+
+def render(
+    t: Translator,
+    form: Form,
+    chat_id: int,
+    outputs: tuple[Output, ...],
+    answers: Mapping[str, Value],
+    message_id: int | None = None,
+) -> tuple[list[Reply], Toast | None]:
+    """Turns the runner's outputs into replies; message_id is the pressed message, if any."""
+    replies: list[Reply] = []
+    toast: Toast | None = None
+    for output in outputs:
+        if isinstance(output, Ask):
+            replies.append(Send(chat_id, *question(t, form, output, answers)))
+        elif isinstance(output, Reselect):
+            ask = Ask(output.step, output.round, output.selected)
+            if message_id is not None:
+                replies.append(Edit(chat_id, message_id, *question(t, form, ask, answers)))
+            else:
+                replies.append(Send(chat_id, *question(t, form, ask, answers)))
+        elif isinstance(output, Summary):
+            replies.append(Send(chat_id, *summary(t, form, output.round, answers, output.hint)))
+        elif isinstance(output, EditMenu):
+            replies.append(Send(chat_id, *edit_menu(t, form, output)))
+        elif isinstance(output, Stale):
+            toast = stale(t)
+        elif isinstance(output, Ineligible):
+            replies.append(Send(chat_id, ineligible_text(t, output.reason)))
+        elif isinstance(output, Declined):
+            replies.append(
+                Send(
+                    chat_id,
+                    t(
+                        "Understood. Without your agreement we cannot process an application, "
+                        "so we have erased everything we had about you. If you change your mind, "
+                        "send /start."
+                    ),
+                )
+            )
+        else:
+            replies.append(Send(chat_id, outcome_text(t, output)))
+            if message_id is not None:  # the confirmed summary keeps its text, not its buttons
+                text, _ = summary(t, form, 0, answers, None)
+                replies.append(Edit(chat_id, message_id, text))
+    return replies, toast

@@ -1,0 +1,1 @@
+"""Pairing mentors with mentees: explicit pairs, suggestions, introductions."""

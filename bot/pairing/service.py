@@ -1,0 +1,495 @@
+"""Pairing: who can be paired (rules), forming and ending pairs, and suggestions from matching."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import aiosqlite
+
+from bot.onboarding.service import APPROVED, PENDING, REJECTED
+from bot.pairing.matching import MenteeProfile, MentorProfile, Suggestion, suggest_pairs
+from bot.runtime.clock import Clock
+from bot.runtime.db import Database, Row
+from bot.runtime.people import Person, iso, person_from_row
+from bot.staff.service import audit
+
+MENTOR = "mentor"
+MENTEE = "mentee"
+NO_PREFERENCE = "any"
+OTHER_SECTOR = "other"
+FALLBACK_TIMEZONE = "UTC"
+MAX_CAPACITY = 20
+
+Fetch = Callable[[str, Sequence[Any]], Awaitable[list[Row]]]
+
+
+class Problem(StrEnum):
+    """A pairing rule that two people break."""
+
+    SAME_PERSON = "same_person"
+    NOT_PARTICIPANT = "not_participant"
+    SAME_ROLE = "same_role"
+    ROLE_CHANGED = "role_changed"
+    ALREADY_PAIRED = "already_paired"
+    MENTEE_PAIRED = "mentee_paired"
+    REJECTED = "rejected"
+    NOT_APPROVED = "not_approved"
+    MENTOR_FULL = "mentor_full"
+    NO_SHARED_LANGUAGE = "no_shared_language"
+
+
+OVERRIDABLE = frozenset({Problem.NOT_APPROVED, Problem.MENTOR_FULL, Problem.NO_SHARED_LANGUAGE})
+_BITS = {problem: 1 << index for index, problem in enumerate(sorted(OVERRIDABLE))}
+
+
+def problem_mask(problems: Iterable[Problem]) -> int:
+    """The overridable problems as a small bit mask (for callback data)."""
+    return sum(_BITS.get(problem, 0) for problem in set(problems))
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One broken rule and whom it concerns."""
+
+    problem: Problem
+    user_id: int
+
+    @property
+    def overridable(self) -> bool:
+        """Whether staff may pair anyway."""
+        return self.problem in OVERRIDABLE
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A person with a submitted application, as the pairing sees her."""
+
+    person: Person
+    role: str | None
+    status: str
+    languages: frozenset[str]
+    sector: str | None
+    sector_other: str | None
+    country: str | None
+    province: str | None
+    destination: str | None
+    active: int
+
+    @property
+    def user_id(self) -> int:
+        """Her Telegram user id."""
+        return self.person.user_id
+
+    @property
+    def timezone(self) -> str:
+        """Her IANA time zone."""
+        return self.person.timezone or FALLBACK_TIMEZONE
+
+    @property
+    def places_left(self) -> int:
+        """How many more mentees a mentor can take."""
+        return max(0, self.person.capacity - self.active)
+
+    @property
+    def sector_key(self) -> str:
+        """The sector as compared for matching ("other" sectors match on their text)."""
+        if self.sector == OTHER_SECTOR:
+            return f"{OTHER_SECTOR}:{(self.sector_other or '').strip().lower()}"
+        return self.sector or ""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """An active or ended pair."""
+
+    id: int
+    mentor_id: int
+    mentee_id: int
+    created_at: str
+    override: bool
+    ended_at: str | None
+
+
+@dataclass(frozen=True)
+class Check:
+    """Two people seen as a would-be pair: who is mentor and mentee, and what is wrong."""
+
+    mentor: Participant
+    mentee: Participant
+    issues: tuple[Issue, ...]
+
+    @property
+    def ok(self) -> bool:
+        """No rule is broken."""
+        return not self.issues
+
+    @property
+    def overridable(self) -> bool:
+        """Every broken rule may be overridden by staff."""
+        return bool(self.issues) and all(issue.overridable for issue in self.issues)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """A pair that was just formed."""
+
+    pair: Pair
+    mentor: Participant
+    mentee: Participant
+    overridden: tuple[Issue, ...]
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A pairing that was not made, and why (check is None when someone is not a participant)."""
+
+    issues: tuple[Issue, ...]
+    check: Check | None
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A pair that was just ended, with both people."""
+
+    pair: Pair
+    mentor: Participant
+    mentee: Participant
+
+
+def _decode(text: str) -> Any:
+    return json.loads(text)
+
+
+def _pair(row: Row) -> Pair:
+    return Pair(
+        id=row["id"],
+        mentor_id=row["mentor_id"],
+        mentee_id=row["mentee_id"],
+        created_at=row["created_at"],
+        override=bool(row["override"]),
+        ended_at=row["ended_at"],
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+_PARTICIPANTS = (
+    "SELECT p.*, a.role AS app_role, a.status AS app_status,"
+    " (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL"
+    "  AND (x.mentor_id = p.user_id OR x.mentee_id = p.user_id)) AS active_pairs"
+    " FROM people p JOIN applications a ON a.user_id = p.user_id"
+)
+
+
+async def _participants(fetch: Fetch, where: str, params: Sequence[Any]) -> list[Participant]:
+    rows = await fetch(f"{_PARTICIPANTS} WHERE {where}", params)
+    if not rows:
+        return []
+    ids = [row["user_id"] for row in rows]
+    answers: dict[int, dict[str, Any]] = {user_id: {} for user_id in ids}
+    marks = ",".join("?" * len(ids))
+    for answer in await fetch(
+        f"SELECT user_id, step, value FROM answers WHERE user_id IN ({marks})", ids
+    ):
+        answers[answer["user_id"]][answer["step"]] = _decode(answer["value"])
+    result = []
+    for row in rows:
+        given = answers[row["user_id"]]
+        languages = given.get("languages")
+        destination = _text(given.get("destination"))
+        result.append(
+            Participant(
+                person=person_from_row(row),
+                role=row["app_role"],
+                status=row["app_status"],
+                languages=frozenset(languages) if isinstance(languages, list) else frozenset(),
+                sector=_text(given.get("sector")),
+                sector_other=_text(given.get("sector_other")),
+                country=_text(given.get("country")),
+                province=_text(given.get("province")),
+                destination=None if destination == NO_PREFERENCE else destination,
+                active=row["active_pairs"],
+            )
+        )
+    return result
+
+
+def _reader(conn: aiosqlite.Connection) -> Fetch:
+    async def fetch(sql: str, params: Sequence[Any]) -> list[Row]:
+        return await Database.rows(conn, sql, params)
+
+    return fetch
+
+
+def rules(
+    mentor: Participant, mentee: Participant, mentee_partner: int | None
+) -> tuple[Issue, ...]:
+    """Every rule a mentor-mentee pair breaks, in the order staff should read them."""
+    issues: list[Issue] = []
+    if mentee_partner is not None:
+        problem = (
+            Problem.ALREADY_PAIRED if mentee_partner == mentor.user_id else Problem.MENTEE_PAIRED
+        )
+        issues.append(Issue(problem, mentee.user_id))
+    for person in (mentor, mentee):
+        if person.status == REJECTED:
+            issues.append(Issue(Problem.REJECTED, person.user_id))
+        elif person.status != APPROVED:
+            issues.append(Issue(Problem.NOT_APPROVED, person.user_id))
+    if mentee_partner != mentor.user_id and mentor.places_left <= 0:
+        issues.append(Issue(Problem.MENTOR_FULL, mentor.user_id))
+    if not mentor.languages & mentee.languages:
+        issues.append(Issue(Problem.NO_SHARED_LANGUAGE, mentee.user_id))
+    return tuple(issues)
+
+
+def is_participant(person: Participant | None) -> bool:
+    """Whether she has a submitted application with a role."""
+    return (
+        person is not None
+        and person.role in (MENTOR, MENTEE)
+        and person.status in (PENDING, APPROVED, REJECTED)
+    )
+
+
+def fingerprint(suggestions: Sequence[Suggestion]) -> str:
+    """A short stable digest of a list of suggested pairs (to detect a changed list)."""
+    text = ";".join(f"{s.mentor_id}-{s.mentee_id}" for s in suggestions)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+class Pairing:
+    """Forms and ends pairs under the program's rules, and suggests pairs."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def participant(self, user_id: int) -> Participant | None:
+        """A person with her application, as the pairing sees her (None without one)."""
+        found = await _participants(self._read, "p.user_id = ?", (user_id,))
+        return found[0] if found else None
+
+    async def _read(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        return await self.db.fetchall(sql, params)
+
+    async def pairs_of(self, user_id: int) -> list[Pair]:
+        """A person's active pairs, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM pairs WHERE ended_at IS NULL AND (mentor_id = ? OR mentee_id = ?)"
+            " ORDER BY id",
+            (user_id, user_id),
+        )
+        return [_pair(row) for row in rows]
+
+    async def partners(self, user_id: int) -> list[Participant]:
+        """The people she is actively paired with, oldest pair first."""
+        result = []
+        for pair in await self.pairs_of(user_id):
+            other = pair.mentee_id if pair.mentor_id == user_id else pair.mentor_id
+            found = await self.participant(other)
+            if found is not None:
+                result.append(found)
+        return result
+
+    async def all_active(self) -> list[Pair]:
+        """Every active pair."""
+        rows = await self.db.fetchall("SELECT * FROM pairs WHERE ended_at IS NULL ORDER BY id")
+        return [_pair(row) for row in rows]
+
+    async def check(self, a_id: int, b_id: int) -> Refused | Check:
+        """Checks two people (either order) without changing anything."""
+        return await self._check(self._read, a_id, b_id, None)
+
+    async def _check(
+        self, fetch: Fetch, a_id: int, b_id: int, roles: tuple[int, int] | None
+    ) -> Refused | Check:
+        if a_id == b_id:
+            return Refused((Issue(Problem.SAME_PERSON, a_id),), None)
+        found = {
+            p.user_id: p for p in await _participants(fetch, "p.user_id IN (?, ?)", (a_id, b_id))
+        }
+        a, b = found.get(a_id), found.get(b_id)
+        missing = tuple(
+            Issue(Problem.NOT_PARTICIPANT, user_id)
+            for user_id, person in ((a_id, a), (b_id, b))
+            if not is_participant(person)
+        )
+        if missing or a is None or b is None:
+            return Refused(missing, None)
+        if a.role == b.role:
+            return Refused((Issue(Problem.SAME_ROLE, b_id),), None)
+        mentor, mentee = (a, b) if a.role == MENTOR else (b, a)
+        if roles is not None and roles != (mentor.user_id, mentee.user_id):
+            return Refused((Issue(Problem.ROLE_CHANGED, b_id),), None)
+        rows = await fetch(
+            "SELECT mentor_id FROM pairs WHERE ended_at IS NULL AND mentee_id = ?",
+            (mentee.user_id,),
+        )
+        partner = rows[0]["mentor_id"] if rows else None
+        return Check(mentor, mentee, rules(mentor, mentee, partner))
+
+    async def create(
+        self,
+        actor_id: int,
+        a_id: int,
+        b_id: int,
+        update_id: int | None,
+        override: int | None = None,
+        roles: tuple[int, int] | None = None,
+    ) -> Paired | Refused:
+        """Pairs two people if every rule holds, or if staff override exactly the broken ones.
+
+        `override` is the mask of problems staff saw and accepted; `roles` (mentor, mentee)
+        requires the two to still have these roles.
+        """
+        async with self.db.write(update_id) as conn:
+            result = await self._create(conn, actor_id, a_id, b_id, override, roles)
+        return result
+
+    async def _create(
+        self,
+        conn: aiosqlite.Connection,
+        actor_id: int,
+        a_id: int,
+        b_id: int,
+        override: int | None,
+        roles: tuple[int, int] | None,
+    ) -> Paired | Refused:
+        checked = await self._check(_reader(conn), a_id, b_id, roles)
+        if isinstance(checked, Refused):
+            return checked
+        issues = checked.issues
+        accepted = override or 0
+        if issues and (
+            not checked.overridable
+            or override is None
+            or problem_mask(i.problem for i in issues) & ~accepted
+        ):
+            return Refused(issues, checked)
+        mentor, mentee = checked.mentor, checked.mentee
+        now = iso(self.clock)
+        cursor = await conn.execute(
+            "INSERT INTO pairs(mentor_id, mentee_id, created_at, created_by, override)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (mentor.user_id, mentee.user_id, now, actor_id, 1 if issues else 0),
+        )
+        pair_id = cursor.lastrowid
+        assert pair_id is not None
+        await audit(
+            conn,
+            self.clock,
+            actor_id,
+            "pair.create",
+            mentee.user_id,
+            {
+                "pair_id": pair_id,
+                "mentor_id": mentor.user_id,
+                "mentee_id": mentee.user_id,
+                "override": [str(issue.problem) for issue in issues],
+            },
+        )
+        pair = Pair(pair_id, mentor.user_id, mentee.user_id, now, bool(issues), None)
+        return Paired(pair, mentor, mentee, issues)
+
+    async def create_many(
+        self, actor_id: int, pairs: Sequence[tuple[int, int]], update_id: int | None
+    ) -> list[Paired | Refused]:
+        """Pairs each (mentor, mentee) whose rules all hold, in one transaction."""
+        async with self.db.write(update_id) as conn:
+            return [
+                await self._create(conn, actor_id, mentor, mentee, None, (mentor, mentee))
+                for mentor, mentee in pairs
+            ]
+
+    async def end(
+        self, actor_id: int, pair_ids: Sequence[int], update_id: int | None
+    ) -> list[Ended]:
+        """Ends the given pairs that are still active; returns those it ended."""
+        ended: list[Ended] = []
+        now = iso(self.clock)
+        async with self.db.write(update_id) as conn:
+            fetch = _reader(conn)
+            for pair_id in pair_ids:
+                rows = await fetch(
+                    "SELECT * FROM pairs WHERE id = ? AND ended_at IS NULL", (pair_id,)
+                )
+                if not rows:
+                    continue
+                pair = _pair(rows[0])
+                await conn.execute(
+                    "UPDATE pairs SET ended_at = ?, ended_by = ? WHERE id = ?",
+                    (now, actor_id, pair_id),
+                )
+                await audit(
+                    conn,
+                    self.clock,
+                    actor_id,
+                    "pair.end",
+                    pair.mentee_id,
+                    {"pair_id": pair.id, "mentor_id": pair.mentor_id, "mentee_id": pair.mentee_id},
+                )
+                people = {
+                    p.user_id: p
+                    for p in await _participants(
+                        fetch, "p.user_id IN (?, ?)", (pair.mentor_id, pair.mentee_id)
+                    )
+                }
+                mentor, mentee = people.get(pair.mentor_id), people.get(pair.mentee_id)
+                if mentor is not None and mentee is not None:
+                    ended.append(Ended(pair, mentor, mentee))
+        return ended
+
+    async def set_capacity(
+        self, actor_id: int, user_id: int, capacity: int, update_id: int | None
+    ) -> None:
+        """Sets how many mentees a mentor may have."""
+        if not 0 <= capacity <= MAX_CAPACITY:
+            raise ValueError(f"capacity must be 0 to {MAX_CAPACITY}")
+        async with self.db.write(update_id) as conn:
+            await conn.execute(
+                "UPDATE people SET capacity = ?, updated_at = ? WHERE user_id = ?",
+                (capacity, iso(self.clock), user_id),
+            )
+            await audit(
+                conn, self.clock, actor_id, "pair.capacity", user_id, {"capacity": capacity}
+            )
+
+    async def unpaired(self) -> tuple[list[Participant], list[Participant]]:
+        """Approved mentors with free places and approved mentees without a pair."""
+        everyone = await _participants(
+            self._read, "a.status = ? AND a.role IN (?, ?)", (APPROVED, MENTOR, MENTEE)
+        )
+        mentors = [p for p in everyone if p.role == MENTOR and p.places_left > 0]
+        mentees = [p for p in everyone if p.role == MENTEE and p.active == 0]
+        return mentors, mentees
+
+    async def suggestions(self) -> tuple[list[Suggestion], dict[int, Participant]]:
+        """An optimal set of pairs among everyone unpaired, with the people it names."""
+        mentors, mentees = await self.unpaired()
+        suggested = suggest_pairs(
+            [
+                MentorProfile(
+                    m.user_id,
+                    m.languages,
+                    m.sector_key,
+                    m.destination,
+                    m.timezone,
+                    m.places_left,
+                )
+                for m in mentors
+            ],
+            [
+                MenteeProfile(e.user_id, e.languages, e.sector_key, e.country or "", e.timezone)
+                for e in mentees
+            ],
+            self.clock.now().date(),
+        )
+        return suggested, {p.user_id: p for p in (*mentors, *mentees)}

@@ -1,0 +1,1 @@
+"""Staff review of completed applications."""

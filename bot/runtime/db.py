@@ -1,0 +1,153 @@
+"""SQLite storage: one guarded write connection, a read connection, migrations at open."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.runtime.migrations import MIGRATIONS, Migration
+
+log = logging.getLogger(__name__)
+
+Row = sqlite3.Row
+
+
+class DuplicateUpdate(Exception):
+    """The Telegram update was already applied: it is not applied twice."""
+
+
+class Database:
+    """The project's SQLite database (WAL, writes serialised in BEGIN IMMEDIATE)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self, migrations: Sequence[Migration] = MIGRATIONS) -> None:
+        """Opens both connections and applies any migration not yet recorded."""
+        self._writer = await self._connect()
+        await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self._migrate(migrations)
+        self._reader = await self._connect()
+        await self._reader.execute("PRAGMA query_only=ON")
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        await conn.execute("PRAGMA synchronous=FULL")
+        return conn
+
+    async def close(self) -> None:
+        """Closes the connections."""
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def _migrate(self, migrations: Sequence[Migration]) -> None:
+        async with self.write() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
+            )
+        applied = {
+            row[0] for row in await self.rows(self._w, "SELECT version FROM schema_migrations")
+        }
+        for migration in migrations:
+            if migration.version in applied:
+                continue
+            async with self.write() as conn:
+                for statement in migration.statements:
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations(version, name) VALUES (?, ?)",
+                    (migration.version, migration.name),
+                )
+            log.info("applied migration %s %s", migration.version, migration.name)
+
+    @property
+    def _w(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("database is not open")
+        return self._writer
+
+    @property
+    def _r(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("database is not open")
+        return self._reader
+
+    @asynccontextmanager
+    async def write(self, update_id: int | None = None) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; with update_id, raises DuplicateUpdate if already applied."""
+        async with self._write_lock:
+            conn = self._w
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                if update_id is not None:
+                    try:
+                        await conn.execute(
+                            "INSERT INTO processed_updates(update_id) VALUES (?)", (update_id,)
+                        )
+                    except sqlite3.IntegrityError:
+                        raise DuplicateUpdate(update_id) from None
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    @staticmethod
+    async def rows(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """Every row of a query on a connection (the read one, or the writer in a transaction)."""
+        # One call in the connection's thread: the statement runs to its end before any other
+        # starts. With execute() then fetchall() as two calls, another coroutine's query could
+        # run between them while this one is still open, and share its older read snapshot,
+        # missing what was committed meanwhile.
+        return list(await conn.execute_fetchall(sql, tuple(params)))
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """Runs a read query and returns every row."""
+        return await self.rows(self._r, sql, params)
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """Runs a read query and returns the first row, if any."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def is_processed(self, update_id: int) -> bool:
+        """Tells whether an update's effects were already committed."""
+        row = await self.fetchone(
+            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+        )
+        return row is not None
+
+    async def forget_old_updates(self, days: int = 2) -> int:
+        """Drops update ids recorded more than `days` ago (Telegram keeps updates 24 hours).
+
+        Their `at` is SQLite's wall-clock time, like Telegram's window, not the injected clock.
+        """
+        async with self.write() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM processed_updates WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+                (f"-{days} days",),
+            )
+            return cursor.rowcount
+
+    async def schema_version(self) -> int:
+        """Returns the highest applied migration."""
+        row = await self.fetchone("SELECT MAX(version) FROM schema_migrations")
+        return int(row[0]) if row and row[0] is not None else 0

@@ -1,0 +1,166 @@
+"""Translations (gettext catalogs read with babel) and locale-aware formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import html
+import io
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time, get_timezone_location
+from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+SOURCE_LANGUAGE = "en"
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction where it is translated later."""
+    return message
+
+
+class Html(str):
+    """Text that is already safe HTML and must not be escaped again."""
+
+
+def escape(text: str) -> str:
+    """Escapes user text for Telegram's HTML parse mode."""
+    return html.escape(text, quote=False)
+
+
+def _render(template: str, params: Mapping[str, object], escape_params: bool) -> str:
+    if not params:
+        return template
+    values = {
+        key: value
+        if not escape_params or isinstance(value, Html) or not isinstance(value, str)
+        else escape(value)
+        for key, value in params.items()
+    }
+    return template.format(**values)
+
+
+class Translator:
+    """One language's messages and formats; passed explicitly, never global."""
+
+    def __init__(self, language: str, translations: gettext.NullTranslations) -> None:
+        self.language = language
+        self.locale = Locale.parse(language)
+        self._translations = translations
+
+    def __call__(self, msgid: str, **params: object) -> str:
+        """Translates a message for HTML output; string parameters are escaped."""
+        return _render(self._translations.gettext(msgid), params, escape_params=True)
+
+    def plain(self, msgid: str, **params: object) -> str:
+        """Translates a message for plain-text places (button labels, alerts)."""
+        return _render(self._translations.gettext(msgid), params, escape_params=False)
+
+    def plural(self, singular: str, plural: str, count: int, **params: object) -> str:
+        """Translates a message with plural forms; `{count}` is the formatted number."""
+        template = self._translations.ngettext(singular, plural, count)
+        return _render(template, {"count": self.number(count), **params}, escape_params=True)
+
+    def number(self, value: float) -> str:
+        """Formats a number in this locale."""
+        return format_decimal(value, locale=self.locale)
+
+    def datetime(self, instant: dt.datetime, timezone: str, fmt: str = "full_short") -> str:
+        """Formats an instant in a person's own time zone ("Monday 3 March 2027, 14:00")."""
+        zone = ZoneInfo(timezone)
+        if fmt == "full_short":
+            day = format_date(instant.astimezone(zone), "full", locale=self.locale)
+            return f"{day}, {format_time(instant, 'HH:mm', tzinfo=zone, locale=self.locale)}"
+        return format_datetime(instant, fmt, tzinfo=zone, locale=self.locale)
+
+    def time(self, instant: dt.datetime, timezone: str) -> str:
+        """Formats a time of day, 24-hour `HH:MM`, in a person's time zone."""
+        return format_time(instant, "HH:mm", tzinfo=ZoneInfo(timezone), locale=self.locale)
+
+    def zone_city(self, timezone: str) -> str:
+        """The city that names a time zone, in this language ("Dakar", "Montréal")."""
+        try:
+            location = get_timezone_location(
+                ZoneInfo(timezone), locale=self.locale, return_city=True
+            )
+        except (LookupError, ValueError):
+            return timezone
+        return str(location)
+
+    def join(self, items: Iterable[str]) -> str:
+        """Joins items as a list in this locale ("a, b and c")."""
+        values = list(items)
+        return format_list(values, locale=self.locale) if values else ""
+
+    def language_name(self, code: str) -> str:
+        """Names a language in itself ("Français"), capitalised."""
+        name = Locale.parse(code).get_display_name(code) or code
+        return name[:1].upper() + name[1:]
+
+
+def _load(path: Path) -> tuple[gettext.NullTranslations, frozenset[str]]:
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    done = frozenset(
+        message.id if isinstance(message.id, str) else message.id[0]
+        for message in catalog
+        if message.id
+        and message.string
+        and not message.fuzzy
+        and all(message.string if isinstance(message.string, tuple) else (message.string,))
+    )
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    translations = gettext.GNUTranslations(buffer)
+    translations.add_fallback(gettext.NullTranslations())
+    return translations, done
+
+
+class Catalogs:
+    """Every available language: English (the source) plus one catalog per folder."""
+
+    def __init__(self, directory: Path = LOCALES_DIR) -> None:
+        self._translators: dict[str, Translator] = {
+            SOURCE_LANGUAGE: Translator(SOURCE_LANGUAGE, gettext.NullTranslations())
+        }
+        self._translated: dict[str, frozenset[str]] = {}
+        for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+            language = po.parent.parent.name
+            translations, self._translated[language] = _load(po)
+            self._translators[language] = Translator(language, translations)
+
+    def has(self, language: str, msgid: str) -> bool:
+        """Whether a language translates a msgid (English, the source, has them all)."""
+        return language == SOURCE_LANGUAGE or msgid in self._translated.get(language, frozenset())
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Language codes, English first."""
+        return tuple(self._translators)
+
+    def get(self, language: str) -> Translator:
+        """Returns the translator for a language, English when unknown."""
+        return self._translators.get(language) or self._translators[SOURCE_LANGUAGE]
+
+    def resolve(self, language_code: str | None, default: str) -> str:
+        """Picks a person's language from Telegram's language_code, else the default."""
+        if language_code:
+            base = language_code.replace("_", "-").split("-")[0].lower()
+            if base in self._translators:
+                return base
+        return default
+
+
+@cache
+def catalogs() -> Catalogs:
+    """The catalogs shipped in locales/, loaded once."""
+    return Catalogs()

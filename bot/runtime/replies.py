@@ -1,0 +1,88 @@
+"""Replies as plain values: what to send, edit or answer; one module turns them into API calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.runtime.i18n import N_, Translator
+
+STALE_BUTTON = N_("This button is no longer active.")
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button with its (already encoded) callback data."""
+
+    label: str
+    data: str
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Send:
+    """A new HTML message, optionally with inline buttons."""
+
+    chat_id: int
+    text: str
+    keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replaces the text (and buttons) of a message the bot sent."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class SendDocument:
+    """A file sent as a document."""
+
+    chat_id: int
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+Reply = Send | Edit | SendDocument
+
+
+@dataclass(frozen=True)
+class Toast:
+    """The answer to a button press: a short notice, or an alert box."""
+
+    text: str = ""
+    alert: bool = False
+
+
+def stale(t: Translator) -> Toast:
+    """The notice for a button that no longer does anything (old message, forged data)."""
+    return Toast(t.plain(STALE_BUTTON))
+
+
+@dataclass
+class Response:
+    """Everything one update produces.
+
+    `replies` are sent before the next update is handled; `later` (messages to many other
+    people, such as the introductions of a whole cohort) are sent in the background so that
+    nobody else waits for them.
+    """
+
+    replies: list[Reply] = field(default_factory=list)
+    toast: Toast | None = None
+    later: list[Send] = field(default_factory=list)
+
+    @classmethod
+    def text(cls, chat_id: int, text: str) -> Response:
+        """A response of one message."""
+        return cls([Send(chat_id, text)])
+
+    def send(self, chat_id: int, text: str, keyboard: Keyboard = ()) -> None:
+        """Adds a message to send."""
+        self.replies.append(Send(chat_id, text, keyboard))

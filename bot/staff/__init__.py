@@ -1,0 +1,1 @@
+"""Staff roles, invites and the audit log."""

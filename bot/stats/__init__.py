@@ -1,0 +1,1 @@
+"""Program figures for staff: /stats and /export."""

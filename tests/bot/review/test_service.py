@@ -1,0 +1,117 @@
+"""Review, staff-role and export services against a real database (no chat)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.core import Core, build_core
+from bot.runtime.clock import FrozenClock
+from bot.runtime.db import DuplicateUpdate
+from bot.runtime.people import Who
+from bot.runtime.settings import Settings
+from bot.staff.service import (
+    ADDED,
+    ADMIN,
+    CHANGED,
+    CONFIGURED,
+    JOINED,
+    NOT_STAFF,
+    REMOVED,
+    STAFF,
+    UNCHANGED,
+    UNKNOWN,
+    USED,
+)
+from bot.stats.service import guard
+from tests.applicants import MENTEE, MENTOR, apply
+from tests.harness import START
+
+ADMIN_ID = 1
+
+
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[Core]:
+    settings = Settings(_env_file=None, db=tmp_path / "t.db", admins=(ADMIN_ID,))  # type: ignore[call-arg]
+    built = await build_core(settings, FrozenClock(START))
+    yield built
+    await built.close()
+
+
+async def audit_actions(core: Core) -> list[str]:
+    return [r["action"] for r in await core.db.fetchall("SELECT action FROM audit_log")]
+
+
+async def test_queue_is_oldest_first_and_next_wraps(core: Core) -> None:
+    clock = core.clock
+    assert isinstance(clock, FrozenClock)
+    await apply(core, Who(30, "C"), MENTEE)
+    clock.set(START.replace(hour=15))
+    await apply(core, Who(10, "A"), MENTOR)
+    clock.set(START.replace(hour=13))
+    await apply(core, Who(20, "B"), MENTEE)
+    assert await core.review.queue() == [20, 30, 10]
+    oldest = await core.review.oldest()
+    assert oldest is not None and oldest.user_id == 20
+    nexts = [await core.review.after(uid) for uid in (20, 30, 10, 99)]
+    assert [a.user_id if a else None for a in nexts] == [30, 10, 20, 20]
+    await core.review.decide(ADMIN_ID, 30, approve=True)
+    await core.review.decide(ADMIN_ID, 10, approve=True)
+    assert await core.review.after(20) is None
+
+
+async def test_a_decision_is_taken_once_and_audited(core: Core) -> None:
+    await apply(core, Who(5, "Awa"), MENTEE)
+    await core.inputs.expect(ADMIN_ID, "review_reason", {"user_id": 5})
+    first = await core.review.decide(ADMIN_ID, 5, False, "  Trop tôt <b>  ", update_id=100)
+    assert first.applied and first.status == "rejected" and first.note == "Trop tôt <b>"
+    assert await core.inputs.get(ADMIN_ID) is None
+    second = await core.review.decide(2, 5, True, None, update_id=101)
+    assert not second.applied and second.status == "rejected" and second.decided_by == ADMIN_ID
+    with pytest.raises(DuplicateUpdate):
+        await core.review.decide(ADMIN_ID, 5, True, None, update_id=100)
+    record = await core.onboarding.get(5)
+    assert record is not None and record.status == "rejected"
+    assert record.decision_note == "Trop tôt <b>"
+    assert await audit_actions(core) == ["review.reject"]
+    gone = await core.review.decide(ADMIN_ID, 404, True)
+    assert not gone.applied and gone.status is None
+
+
+async def test_roles_change_and_configured_admins_stay(core: Core) -> None:
+    staff = core.staff
+    assert await staff.set_role(ADMIN_ID, 7, STAFF) == ADDED
+    assert await staff.set_role(ADMIN_ID, 7, STAFF) == UNCHANGED
+    assert await staff.set_role(ADMIN_ID, 7, ADMIN) == CHANGED
+    assert await staff.role(7) == ADMIN and 7 in await staff.admins()
+    assert await staff.set_role(7, ADMIN_ID, STAFF) == CONFIGURED
+    assert await staff.remove(7, ADMIN_ID) == CONFIGURED
+    assert await staff.remove(ADMIN_ID, 7) == REMOVED
+    assert await staff.remove(ADMIN_ID, 7) == NOT_STAFF
+    assert await staff.role(7) is None
+    assert await audit_actions(core) == ["staff.staff", "staff.admin", "staff.remove"]
+
+
+async def test_an_invite_works_once_and_never_demotes(core: Core) -> None:
+    staff = core.staff
+    code = await staff.invite(ADMIN_ID)
+    assert (await staff.accept(8, code)).outcome == JOINED
+    used = await staff.accept(9, code)
+    assert (used.outcome, used.created_by) == (USED, ADMIN_ID)
+    assert (await staff.accept(9, "nope")).outcome == UNKNOWN
+    assert await staff.role(8) == STAFF and await staff.role(9) is None
+    await staff.set_role(ADMIN_ID, 8, ADMIN)
+    assert (await staff.accept(8, await staff.invite(ADMIN_ID))).outcome == JOINED
+    assert await staff.role(8) == ADMIN
+    rows = await core.db.fetchall("SELECT details FROM audit_log WHERE action = 'staff.join'")
+    assert json.loads(rows[0]["details"]) == {"invited_by": ADMIN_ID, "role": STAFF}
+
+
+def test_spreadsheet_formulas_are_kept_as_text() -> None:
+    assert guard("=1+1") == "'=1+1"
+    assert guard("@cmd") == "'@cmd"
+    assert guard("-5 years") == "-5 years"
+    assert guard("Zoé") == "Zoé"
