@@ -10,6 +10,7 @@ from bot.review.service import Review
 from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.db import Database
 from bot.runtime.i18n import Catalogs, Translator, catalogs
+from bot.runtime.inbox import Inbox
 from bot.runtime.inputs import PendingInputs
 from bot.runtime.outbox import Outbox
 from bot.runtime.people import People
@@ -32,6 +33,7 @@ class Core:
     staff: Staff
     onboarding: Onboarding
     inputs: PendingInputs
+    inbox: Inbox
     outbox: Outbox
     pairing: Pairing
     review: Review
@@ -87,6 +89,7 @@ async def build_core(
         staff=Staff(db, clock, settings.admins),
         onboarding=onboarding,
         inputs=PendingInputs(db, clock),
+        inbox=Inbox(db),
         outbox=Outbox(db, clock),
         pairing=Pairing(db, clock),
         review=Review(db, clock, onboarding),

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Sequence
 
 from telegram import Update
-from telegram.error import Conflict, NetworkError, TelegramError, TimedOut
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
 from bot.core import Core
 from bot.runtime.replies import Send, stale
 from handlers import common, menu, onboarding, pairing, review, staff, stats
 from handlers.base import Context, Deps
-from handlers.sender import Courier, Sender
+from handlers.courier import Courier
+from handlers.inbox import Poller, Workers
+from handlers.sender import Sender
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Updates still running when the bot is told to stop get this long to finish; the rest are
+# handled again at the next start. With the courier and the poller, stopping takes < 5 s.
+STOP_GRACE = 2.5
 MODULES = (onboarding, pairing, review, staff, stats, common)
 
 
@@ -30,7 +32,7 @@ def file_url(api_url: str) -> str:
     return api_url
 
 
-def build_application(core: Core) -> tuple[Application, Deps]:  # type: ignore[type-arg]
+def build_application(core: Core) -> tuple[Application, Deps, Workers]:  # type: ignore[type-arg]
     """The PTB application with every handler registered; it never polls by itself."""
     settings = core.settings
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
@@ -60,96 +62,31 @@ def build_application(core: Core) -> tuple[Application, Deps]:  # type: ignore[t
 
     app.add_handler(CallbackQueryHandler(unknown_button))
 
+    async def apologise(update: Update) -> None:
+        """Tells the person, in her language, that her message could not be handled."""
+        if update.effective_user is None:
+            return
+        user_id = update.effective_user.id
+        t = core.t(await core.people.language_of(user_id))
+        await deps.sender.deliver(
+            [Send(user_id, t("Sorry, something went wrong on our side. Please try again."))]
+        )
+
+    workers = Workers(app, core.inbox, apologise)
+
     async def on_error(update: object, context: Context) -> None:
-        """Logs a handler failure and tells the person, in her language, that it failed."""
-        log.error("handler failed", exc_info=context.error)
-        if isinstance(update, Update) and update.effective_user is not None:
-            user_id = update.effective_user.id
-            t = core.t(await core.people.language_of(user_id))
-            if update.callback_query is not None:
-                await deps.sender.answer(update.callback_query.id, None)
-            await deps.sender.deliver(
-                [Send(user_id, t("Sorry, something went wrong on our side. Please try again."))]
-            )
+        """Records a handler failure for the person's worker, which retries or parks it."""
+        workers.failed(update, context.error)
+        if isinstance(update, Update) and update.callback_query is not None:
+            await deps.sender.answer(update.callback_query.id, None)
 
     app.add_error_handler(on_error)
-    return app, deps
-
-
-def _key(update: Update) -> int:
-    if update.effective_user is not None:
-        return update.effective_user.id
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    return 0
-
-
-async def dispatch(app: Application, updates: Sequence[Update]) -> None:  # type: ignore[type-arg]
-    """Handles a batch: people concurrently, each person's updates in order."""
-    groups: dict[int, list[Update]] = {}
-    for update in updates:
-        groups.setdefault(_key(update), []).append(update)
-
-    async def run(group: list[Update]) -> None:
-        for update in group:
-            await app.process_update(update)
-
-    await asyncio.gather(*(run(group) for group in groups.values()))
-
-
-class Poller:
-    """Long polling that confirms updates (the getUpdates offset) only once they are handled."""
-
-    def __init__(self, app: Application, timeout: int) -> None:  # type: ignore[type-arg]
-        self.app = app
-        self.timeout = timeout
-        self.offset: int | None = None
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Polls until `stop` is set; a batch being handled is finished first."""
-        backoff = 0.5
-        while not stop.is_set():
-            fetch = asyncio.ensure_future(
-                self.app.bot.get_updates(
-                    offset=self.offset, timeout=self.timeout, allowed_updates=ALLOWED_UPDATES
-                )
-            )
-            stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if not fetch.done():
-                fetch.cancel()
-                with contextlib.suppress(asyncio.CancelledError, TelegramError):
-                    await fetch
-                break
-            try:
-                updates = fetch.result()
-            except Conflict:
-                log.error("another instance is polling this bot; retrying")
-                await asyncio.sleep(2)
-                continue
-            except (TimedOut, NetworkError) as error:
-                log.warning("network error while polling: %s", error)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 15)
-                continue
-            backoff = 0.5
-            if updates:
-                await dispatch(self.app, updates)
-                self.offset = updates[-1].update_id + 1
-        await self.confirm()
-
-    async def confirm(self) -> None:
-        """Tells Telegram that every handled update is done, so none comes back."""
-        if self.offset is None:
-            return
-        with contextlib.suppress(TelegramError):
-            await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1)
+    return app, deps, workers
 
 
 async def serve(core: Core, stop: asyncio.Event) -> None:
     """Runs the bot until `stop` is set; raises telegram.error.InvalidToken on a bad token."""
-    app, deps = build_application(core)
+    app, deps, workers = build_application(core)
     await core.housekeeping()
     await app.initialize()
     try:
@@ -162,9 +99,10 @@ async def serve(core: Core, stop: asyncio.Event) -> None:
         log.info("polling as @%s", app.bot.username)
         courier = asyncio.create_task(deps.courier.run(stop))
         try:
-            await Poller(app, core.settings.poll_timeout).run(stop)
+            await Poller(app, core.inbox, workers, core.settings.poll_timeout).run(stop)
         finally:
             stop.set()
+            await workers.stop(grace=STOP_GRACE)
             await courier
     finally:
         if app.running:

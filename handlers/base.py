@@ -13,7 +13,8 @@ from bot.core import Core
 from bot.runtime.i18n import Translator
 from bot.runtime.people import Person, Who
 from bot.runtime.replies import Response, Toast
-from handlers.sender import Courier, Sender
+from handlers.courier import Courier
+from handlers.sender import Sender
 
 Context = ContextTypes.DEFAULT_TYPE
 Callback = Callable[[Update, Context], Coroutine[Any, Any, Any]]
@@ -60,9 +61,8 @@ async def respond(deps: Deps, update: Update, response: Response) -> None:
     query = update.callback_query
     if query is not None:
         await deps.sender.answer(query.id, response.toast)
+    deps.courier.wake()  # what the update committed for other people goes out meanwhile
     await deps.sender.deliver(response.replies)
-    if response.later:
-        await deps.courier.post(response.later)
 
 
 def staff_only(deps: Deps, callback: Callback) -> Callback:

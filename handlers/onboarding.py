@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -30,7 +31,9 @@ async def _advance(
     """Advances the questionnaire by one event (committed first) and renders the replies."""
     core = deps.core
     try:
-        transition = await core.onboarding.handle(now.who, record, event, now.update_id)
+        transition = await core.onboarding.handle(
+            now.who, record, event, now.update_id, partial(_notify_admins, deps)
+        )
     except DuplicateUpdate:
         fresh = await core.onboarding.get(now.person.user_id)
         if fresh is None or fresh.status != IN_PROGRESS:
@@ -39,18 +42,14 @@ async def _advance(
     replies, toast = render(
         now.t, core.form, now.chat_id, transition.outputs, transition.state.answers, message_id
     )
-    response = Response(replies=replies, toast=toast)
-    if transition.state.status == "submitted" and record.state.status != "submitted":
-        response.later.extend(await _notify_admins(deps, now.person.user_id))
-    return response
+    return Response(replies=replies, toast=toast)
 
 
-async def _notify_admins(deps: Deps, user_id: int) -> list[Send]:
+async def _notify_admins(deps: Deps, record: Record) -> list[Send]:
     """Tells every admin, in her own language, that an application was completed."""
     core = deps.core
-    record = await core.onboarding.get(user_id)
-    person = await core.people.get(user_id)
-    if record is None or person is None:
+    person = await core.people.get(record.user_id)
+    if person is None:
         return []
     notices = []
     for admin in await core.staff.admins():

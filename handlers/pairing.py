@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
+from functools import partial
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -35,6 +37,48 @@ from bot.runtime.replies import Response, Send, Toast, stale
 from handlers.base import Context, Deps, Turn, respond, staff_only, turn
 
 
+async def _replayed(core: Core, now: Turn, a_id: int, b_id: int) -> Paired | Refused:
+    """What a pairing update did, for when it is handled again after a crash."""
+    formed = await core.pairing.formed_by(now.update_id)
+    if formed:
+        return formed[0]
+    checked = await core.pairing.check(a_id, b_id)
+    return checked if isinstance(checked, Refused) else Refused(checked.issues, checked)
+
+
+async def _create(
+    core: Core,
+    now: Turn,
+    a_id: int,
+    b_id: int,
+    override: int | None = None,
+    roles: tuple[int, int] | None = None,
+) -> Paired | Refused:
+    """Pairs two people, the introductions committed with the pair."""
+    try:
+        return await core.pairing.create(
+            now.person.user_id,
+            a_id,
+            b_id,
+            now.update_id,
+            override=override,
+            roles=roles,
+            tell=partial(_introductions, core),
+        )
+    except DuplicateUpdate:
+        return await _replayed(core, now, a_id, b_id)
+
+
+async def _end(core: Core, now: Turn, pair_ids: Sequence[int]) -> list[Ended]:
+    """Ends pairs, both people's notices committed with the end."""
+    try:
+        return await core.pairing.end(
+            now.person.user_id, pair_ids, now.update_id, partial(_ended_notices, core)
+        )
+    except DuplicateUpdate:
+        return await core.pairing.ended_by(now.update_id)
+
+
 async def _introductions(core: Core, paired: Paired) -> list[Send]:
     """Introduces each of a new pair to the other, each in her own language."""
     now = core.clock.now()
@@ -45,13 +89,12 @@ async def _introductions(core: Core, paired: Paired) -> list[Send]:
     return sends
 
 
-async def _ended_notices(core: Core, ended: Sequence[Ended]) -> list[Send]:
-    """Tells both people of each ended pair, each in her own language."""
-    sends = []
-    for item in ended:
-        for me, other in ((item.mentor, item.mentee), (item.mentee, item.mentor)):
-            sends.append(Send(me.user_id, ended_notice(core.t(me.person.language), other)))
-    return sends
+async def _ended_notices(core: Core, ended: Ended) -> list[Send]:
+    """Tells both people of an ended pair, each in her own language."""
+    return [
+        Send(me.user_id, ended_notice(core.t(me.person.language), other))
+        for me, other in ((ended.mentor, ended.mentee), (ended.mentee, ended.mentor))
+    ]
 
 
 async def _people(core: Core, ids: Sequence[int]) -> dict[int, Person]:
@@ -78,7 +121,6 @@ async def _outcome(core: Core, now: Turn, result: Paired | Refused, response: Re
     """Adds the staff answer (and the introductions) for one pairing attempt."""
     if isinstance(result, Paired):
         response.send(now.chat_id, paired_text(now.t, result))
-        response.replies.extend(await _introductions(core, result))
         return
     ids = [issue.user_id for issue in result.issues]
     if result.check is not None:
@@ -112,12 +154,11 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 now.t("{name} is not a mentor.", name=Html(staff_name(found[0]))),
             )
             return
-        try:
+        # Handled again after a crash, the capacity is already set: say where it stands.
+        with contextlib.suppress(DuplicateUpdate):
             await core.pairing.set_capacity(
                 now.person.user_id, participant.user_id, int(args[1]), now.update_id
             )
-        except DuplicateUpdate:
-            return
         updated = await core.pairing.participant(participant.user_id)
         assert updated is not None
         response.send(
@@ -147,12 +188,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             if isinstance(found, str):
                 response.send(now.chat_id, found)
             else:
-                try:
-                    result = await core.pairing.create(
-                        now.person.user_id, found[0].user_id, found[1].user_id, now.update_id
-                    )
-                except DuplicateUpdate:
-                    return
+                result = await _create(core, now, found[0].user_id, found[1].user_id)
                 await _outcome(core, now, result, response)
         await respond(deps, update, response)
 
@@ -190,12 +226,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             assert mentor is not None
             response.send(now.chat_id, *choose_end(now.t, mentor, mentees))
         else:
-            try:
-                ended = await core.pairing.end(now.person.user_id, [pairs[0].id], now.update_id)
-            except DuplicateUpdate:
-                return
+            ended = await _end(core, now, [pairs[0].id])
             response.send(now.chat_id, ended_text(now.t, ended))
-            response.replies.extend(await _ended_notices(core, ended))
         await respond(deps, update, response)
 
     async def press(update: Update, context: Context) -> None:
@@ -222,14 +254,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 raise BadCallback(query.data or "")
         except BadCallback:
             response = Response(toast=stale(now.t))
-        except DuplicateUpdate:
-            response = Response(toast=Toast())
         await respond(deps, update, response)
 
     async def press_pair(now: Turn, mentor: int, mentee: int, response: Response) -> None:
-        result = await core.pairing.create(
-            now.person.user_id, mentor, mentee, now.update_id, roles=(mentor, mentee)
-        )
+        result = await _create(core, now, mentor, mentee, roles=(mentor, mentee))
         if isinstance(result, Refused):
             response.toast = Toast(
                 now.t.plain(
@@ -244,14 +272,16 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     async def press_override(
         now: Turn, mentor: int, mentee: int, mask: int, response: Response
     ) -> None:
-        result = await core.pairing.create(
-            now.person.user_id, mentor, mentee, now.update_id, override=mask, roles=(mentor, mentee)
-        )
+        result = await _create(core, now, mentor, mentee, override=mask, roles=(mentor, mentee))
         if isinstance(result, Refused):
             response.toast = Toast(now.t.plain("The situation changed: nothing was done."))
         await _outcome(core, now, result, response)
 
     async def press_all(now: Turn, digest: str, response: Response) -> None:
+        formed = await core.pairing.formed_by(now.update_id)
+        if formed:  # handled again after a crash: what it did, not a second round
+            response.send(now.chat_id, pair_all_text(now.t, formed, []))
+            return
         suggestions, _ = await core.pairing.suggestions()
         if not suggestions or fingerprint(suggestions) != digest:
             response.toast = Toast(
@@ -259,22 +289,25 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             )
             await suggest(now, response)
             return
-        results = await core.pairing.create_many(
-            now.person.user_id, [(s.mentor_id, s.mentee_id) for s in suggestions], now.update_id
-        )
+        try:
+            results = await core.pairing.create_many(
+                now.person.user_id,
+                [(s.mentor_id, s.mentee_id) for s in suggestions],
+                now.update_id,
+                partial(_introductions, core),
+            )
+        except DuplicateUpdate:
+            results = []
         done = [r for r in results if isinstance(r, Paired)]
         refused = [r for r in results if isinstance(r, Refused)]
         response.send(now.chat_id, pair_all_text(now.t, done, refused))
-        for paired in done:
-            response.later.extend(await _introductions(core, paired))
 
     async def press_end(now: Turn, pair_id: int, response: Response) -> None:
-        ended = await core.pairing.end(now.person.user_id, [pair_id], now.update_id)
+        ended = await _end(core, now, [pair_id])
         if not ended:
             response.toast = Toast(now.t.plain("That pairing has already ended."))
             return
         response.send(now.chat_id, ended_text(now.t, ended))
-        response.replies.extend(await _ended_notices(core, ended))
 
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("pair", staff_only(deps, pair), private))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import Message, Update
 from telegram.ext import (
     Application,
@@ -14,7 +16,7 @@ from telegram.ext import (
 
 from bot.onboarding.service import PENDING
 from bot.onboarding.service import Application as Record
-from bot.review.service import REASON_INPUT, REASON_LIMIT
+from bot.review.service import REASON_INPUT, REASON_LIMIT, Decision
 from bot.review.view import (
     APPROVE,
     CANCEL,
@@ -73,14 +75,27 @@ async def _decide(
     note: str | None,
     card_id: int | None,
 ) -> Response:
-    """Applies a decision once, tells the candidate in her language, then shows the next card."""
+    """Applies a decision once, tells the candidate in her language, then shows the next card.
+
+    The candidate's notice is committed with the decision. When the update is handled again
+    after a crash (its decision already committed), the staff member is shown where things
+    stand instead.
+    """
     core = deps.core
+    t = core.t(await core.people.language_of(user_id))
+
+    async def tell(decision: Decision) -> list[Send]:
+        told = approved_text(t) if approve else rejected_text(t, decision.note)
+        return [Send(user_id, told)]
+
     try:
         decision = await core.review.decide(
-            now.person.user_id, user_id, approve, note, now.update_id
+            now.person.user_id, user_id, approve, note, now.update_id, tell
         )
     except DuplicateUpdate:
-        return Response(toast=Toast())
+        decision = await core.review.current(user_id)
+        if decision.decided_by == now.person.user_id and decision.status != PENDING:
+            decision = replace(decision, applied=True)
     if not decision.applied:
         notice = already_decided(now.t, decision.status, await _name(deps, decision.decided_by))
         response = Response(toast=Toast(notice, alert=True))
@@ -91,9 +106,6 @@ async def _decide(
         closed = await _closed_card(deps, now, user_id, card_id)
         if closed is not None:
             response.replies.append(closed)
-    t = core.t(await core.people.language_of(user_id))
-    told = approved_text(t) if approve else rejected_text(t, decision.note)
-    response.replies.append(Send(user_id, told))
     response.replies.append(await _card(deps, now, await core.review.oldest()))
     return response
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.runtime.outbox import Outbox
 from bot.runtime.replies import Edit, Keyboard, Reply, Send, Toast
+from handlers.limits import RateLimiter, seconds_of
 
 log = logging.getLogger(__name__)
 
@@ -29,46 +29,27 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     )
 
 
-class RateLimiter:
-    """At most `limit` sends in any `window` seconds (Telegram: 30 a second).
+class Status(StrEnum):
+    """What became of one attempt to send."""
 
-    A burst goes out at once up to the limit; later sends wait, in order, for the oldest send
-    to leave the window. The defaults keep a margin of one message and 50 ms for the time a
-    request takes to reach Telegram.
-    """
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # 403: she blocked the bot or deleted her account
+    REFUSED = "refused"  # a permanent 400, with its reason
+    RETRY = "retry"  # 429, 5xx, network: worth trying again later
 
-    def __init__(
-        self,
-        limit: int = 29,
-        window: float = 1.05,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._limit = limit
-        self._window = window
-        self._clock = clock
-        self._sleep = sleep
-        self._sent: deque[float] = deque()
-        self._lock = asyncio.Lock()
 
-    def _forget_old(self, now: float) -> None:
-        while self._sent and self._sent[0] <= now - self._window:
-            self._sent.popleft()
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one send: the message Telegram returned, or why there is none."""
 
-    async def wait(self) -> None:
-        """Waits for a free sending slot (first come, first served) and takes it."""
-        async with self._lock:
-            now = self._clock()
-            self._forget_old(now)
-            if len(self._sent) >= self._limit:
-                await self._sleep(self._sent[0] + self._window - now)
-                now = self._clock()
-                self._forget_old(now)
-            self._sent.append(now)
+    status: Status
+    message: Message | None = None
+    reason: str = ""
+    retry_after: float = 0.0
 
 
 class Sender:
-    """Delivers replies: waits on 429, retries network errors, records 403 as unreachable."""
+    """Delivers replies under Telegram's limits and error rules; the only caller of send APIs."""
 
     def __init__(
         self,
@@ -85,33 +66,43 @@ class Sender:
         return [await self.deliver_one(reply) for reply in replies]
 
     async def deliver_one(self, reply: Reply) -> Message | None:
-        """Sends one reply, following Telegram's error rules."""
+        """Sends one interactive reply: waits out 429s, retries network errors a few times."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            await self.limiter.wait()
-            try:
-                return await self._call(reply)
-            except RetryAfter as error:
-                delay = error.retry_after
-                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-                log.warning("429 from Telegram: waiting %.0f s", seconds)
-                await asyncio.sleep(seconds)
-            except Forbidden:
-                log.info("chat %s is unreachable (403)", reply.chat_id)
-                await self.on_unreachable(reply.chat_id)
+            result = await self.attempt(reply)
+            if result.status != Status.RETRY:
+                return result.message
+            if result.retry_after:
+                continue  # the limiter holds the next attempt until the pause is over
+            if attempt == MAX_ATTEMPTS:
+                log.error("giving up on a %s: %s", type(reply).__name__, result.reason)
                 return None
-            except BadRequest as error:
-                if "message is not modified" in error.message.lower():
-                    return None
-                log.error("Telegram refused a %s: %s", type(reply).__name__, error.message)
-                return None
-            except (TimedOut, NetworkError) as error:
-                if attempt == MAX_ATTEMPTS:
-                    log.error(
-                        "giving up on a %s after network errors: %s", type(reply).__name__, error
-                    )
-                    return None
-                await asyncio.sleep(0.5 * 2**attempt)
+            await asyncio.sleep(0.5 * 2**attempt)
         return None
+
+    async def attempt(self, reply: Reply, bulk: bool = False) -> Attempt:
+        """Sends once, after waiting for a slot; says what happened in Telegram's terms."""
+        await self.limiter.wait(reply.chat_id, bulk)
+        try:
+            return Attempt(Status.SENT, await self._call(reply))
+        except RetryAfter as error:
+            seconds = seconds_of(error.retry_after)
+            log.warning("429 from Telegram for a chat: pausing it %.0f s", seconds)
+            self.limiter.too_many_requests(reply.chat_id, seconds)
+            return Attempt(Status.RETRY, reason="429", retry_after=seconds)
+        except Forbidden:
+            log.info("chat %s is unreachable (403)", reply.chat_id)
+            await self.on_unreachable(reply.chat_id)
+            return Attempt(Status.UNREACHABLE, reason="403")
+        except BadRequest as error:
+            if "message is not modified" in error.message.lower():
+                return Attempt(Status.SENT)
+            if "chat not found" in error.message.lower():
+                await self.on_unreachable(reply.chat_id)
+                return Attempt(Status.UNREACHABLE, reason=error.message)
+            log.error("Telegram refused a %s: %s", type(reply).__name__, error.message)
+            return Attempt(Status.REFUSED, reason=error.message)
+        except (TimedOut, NetworkError) as error:
+            return Attempt(Status.RETRY, reason=f"{type(error).__name__}: {error.message}")
 
     async def _call(self, reply: Reply) -> Message | None:
         if isinstance(reply, Send):
@@ -149,34 +140,3 @@ class Sender:
             log.info("could not answer a callback query: %s", error.message)
         except (TimedOut, NetworkError) as error:
             log.info("network error answering a callback query: %s", error)
-
-
-class Courier:
-    """Delivers the outbox in the background, oldest first, sharing the sender's rate limit."""
-
-    def __init__(self, sender: Sender, outbox: Outbox) -> None:
-        self.sender = sender
-        self.outbox = outbox
-        self._wake = asyncio.Event()
-
-    async def post(self, messages: Sequence[Send]) -> None:
-        """Stores messages for background delivery and wakes the courier."""
-        await self.outbox.put(messages)
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Delivers until `stop` is set; what is left stays in the outbox for the next start."""
-        while not stop.is_set():
-            batch = await self.outbox.pending()
-            for message_id, message in batch:
-                if stop.is_set():
-                    return
-                await self.sender.deliver_one(message)
-                await self.outbox.done(message_id)
-            if batch:
-                continue
-            self._wake.clear()
-            waiting = {asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())}
-            _done, pending = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()

@@ -8,7 +8,18 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.runtime.callbacks import BadCallback, decode, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.replies import Edit, Keyboard, Response, Send, Toast, stale
-from bot.staff.service import ADDED, ADMIN, CHANGED, JOINED, REMOVED, STAFF, USED
+from bot.staff.service import (
+    ADDED,
+    ADMIN,
+    CHANGED,
+    CONFIGURED,
+    JOINED,
+    REMOVED,
+    STAFF,
+    UNKNOWN,
+    USED,
+    InviteResult,
+)
 from bot.staff.view import (
     INVITE,
     NAMESPACE,
@@ -47,39 +58,51 @@ async def _listing(deps: Deps, now: Turn) -> tuple[str, Keyboard]:
     return staff_list(now.t, members, now.person.user_id)
 
 
-async def _tell(deps: Deps, update: Update, user_id: int, joined: bool) -> list[Send]:
-    """Updates a person's command menu and tells her, in her language, about her new role."""
+async def _notice(deps: Deps, user_id: int, role: str | None) -> list[Send]:
+    """Tells a person, in her language, about her new staff role (None: no longer staff)."""
+    core = deps.core
+    if await core.people.get(user_id) is None:
+        return []
+    t = core.t(await core.people.language_of(user_id))
+    return [Send(user_id, welcome(t, role) if role else goodbye(t))]
+
+
+async def _menu(deps: Deps, update: Update, user_id: int) -> None:
+    """Gives a person the command menu that goes with her staff role (or none)."""
     core = deps.core
     language = await core.people.language_of(user_id)
-    role = await core.staff.role(user_id)
-    if role is None:
+    if await core.staff.role(user_id) is None:
         await menu.drop_staff(update.get_bot(), core, user_id, language)
     else:
         await menu.set_for_person(update.get_bot(), core, user_id, language)
-    if await core.people.get(user_id) is None:
-        return []
-    t = core.t(language)
-    return [Send(user_id, welcome(t, role) if joined and role else goodbye(t))]
 
 
 async def accept_invite(deps: Deps, update: Update, now: Turn, code: str) -> None:
     """Makes the person staff if the invite code is valid and unused (each code works once)."""
     core = deps.core
+
+    async def tell(result: InviteResult) -> list[Send]:
+        if result.created_by is None or result.created_by == now.person.user_id:
+            return []
+        t = core.t(await core.people.language_of(result.created_by))
+        who = now.who  # her names are stored only once she has joined: take Telegram's
+        name = " ".join(part for part in (who.first_name, who.last_name) if part) or None
+        member = Member(who.user_id, result.role or STAFF, name, who.username, False)
+        return [Send(result.created_by, joined_notice(t, member))]
+
     try:
-        result = await core.staff.accept(now.person.user_id, code, now.update_id)
-    except DuplicateUpdate:
-        return
+        result = await core.staff.accept(now.person.user_id, code, now.update_id, tell)
+    except DuplicateUpdate:  # handled again after a crash: she joined, or it was refused
+        role = await core.staff.role(now.person.user_id)
+        result = InviteResult(JOINED, role) if role else InviteResult(UNKNOWN)
     response = Response()
     if result.outcome != JOINED:
         response.send(now.chat_id, invite_refused(now.t, result.outcome == USED))
         await respond(deps, update, response)
         return
     await core.people.touch(now.who, keep_names=True)
-    response.replies.extend(await _tell(deps, update, now.person.user_id, joined=True))
-    if result.created_by is not None and result.created_by != now.person.user_id:
-        t = core.t(await core.people.language_of(result.created_by))
-        member = await _member(deps, now.person.user_id)
-        response.replies.append(Send(result.created_by, joined_notice(t, member)))
+    await _menu(deps, update, now.person.user_id)
+    response.replies.extend(await _notice(deps, now.person.user_id, result.role))
     await respond(deps, update, response)
 
 
@@ -99,16 +122,25 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             return response
         user_id = person.user_id if person else int(reference)
         actor = now.person.user_id
-        if verb == "remove":
-            outcome = await core.staff.remove(actor, user_id, now.update_id)
-            member = await _member(deps, user_id)
-        else:
-            role = ADMIN if verb == "admin" else STAFF
-            outcome = await core.staff.set_role(actor, user_id, role, now.update_id)
-            member = await _member(deps, user_id, role if outcome != "configured" else ADMIN)
+        role = None if verb == "remove" else ADMIN if verb == "admin" else STAFF
+        notices = await _notice(deps, user_id, role)
+
+        async def tell(outcome: str) -> list[Send]:
+            return notices
+
+        try:
+            if role is None:
+                outcome = await core.staff.remove(actor, user_id, now.update_id, tell)
+                member = await _member(deps, user_id)
+            else:
+                outcome = await core.staff.set_role(actor, user_id, role, now.update_id, tell)
+                member = await _member(deps, user_id, role if outcome != CONFIGURED else ADMIN)
+        except DuplicateUpdate:  # handled again after a crash: the list as it stands now
+            response.send(now.chat_id, *await _listing(deps, now))
+            return response
         response.send(now.chat_id, role_outcome(now.t, outcome, member))
         if outcome in (ADDED, CHANGED, REMOVED):
-            response.replies.extend(await _tell(deps, update, user_id, joined=outcome != REMOVED))
+            await _menu(deps, update, user_id)
         return response
 
     async def invite(now: Turn, update: Update, role: str) -> Response:
@@ -137,8 +169,9 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                     response = await invite(now, update, role)
                 else:
                     response.send(now.chat_id, usage(now.t))
-            except DuplicateUpdate:
-                return
+            except DuplicateUpdate:  # an invite made before a crash: the list as it stands
+                response = Response()
+                response.send(now.chat_id, *await _listing(deps, now))
         await respond(deps, update, response)
 
     async def press(update: Update, context: Context) -> None:
@@ -166,6 +199,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             response = Response(toast=stale(now.t))
         except DuplicateUpdate:
             response = Response(toast=Toast())
+            response.send(now.chat_id, *await _listing(deps, now))
         await respond(deps, update, response)
 
     app.add_handler(CommandHandler("staff", staff_only(deps, manage), filters.ChatType.PRIVATE))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot.runtime.db import DuplicateUpdate
 from bot.runtime.replies import Response, SendDocument
 from bot.stats.view import stats_text
 from handlers.base import Context, Deps, respond, staff_only, turn
@@ -25,10 +24,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     async def export(update: Update, context: Context) -> None:
         """Sends every application as a CSV file (and records the export in the audit log)."""
         now = await turn(deps, update)
-        try:
-            content, rows = await core.stats.export(now.t, now.person.user_id, now.update_id)
-        except DuplicateUpdate:
-            return
+        content, rows = await core.stats.export(now.t, now.person.user_id, now.update_id)
         name = f"applications-{core.clock.now():%Y-%m-%d}.csv"
         caption = now.t.plural("{count} application", "{count} applications", rows)
         response = Response(replies=[SendDocument(now.chat_id, name, content, caption)])

@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database, Row
+from bot.runtime.outbox import Tell, put_in
 from bot.runtime.people import Person, Who, iso
 from dialogs.loader import Form
 from dialogs.runner import advance, settings_of, start
@@ -71,18 +72,23 @@ class Onboarding:
         self.clock = clock
         self.form = form
 
-    async def get(self, user_id: int) -> Application | None:
-        """Loads a person's application with her answers."""
-        row = await self.db.fetchone("SELECT * FROM applications WHERE user_id = ?", (user_id,))
-        if row is None:
+    async def get(
+        self, user_id: int, conn: aiosqlite.Connection | None = None
+    ) -> Application | None:
+        """Loads a person's application with her answers (inside a transaction, given `conn`)."""
+        reader = conn or self.db.reader
+        rows = await self.db.rows(
+            reader, "SELECT * FROM applications WHERE user_id = ?", (user_id,)
+        )
+        if not rows:
             return None
         answers = {
             answer["step"]: _decode(answer["value"])
-            for answer in await self.db.fetchall(
-                "SELECT step, value FROM answers WHERE user_id = ?", (user_id,)
+            for answer in await self.db.rows(
+                reader, "SELECT step, value FROM answers WHERE user_id = ?", (user_id,)
             )
         }
-        return self._application(row, answers)
+        return self._application(rows[0], answers)
 
     def _application(self, row: Row, answers: dict[str, Value]) -> Application:
         draft = tuple(json.loads(row["draft"])) if row["draft"] else ()
@@ -145,14 +151,28 @@ class Onboarding:
         return True
 
     async def handle(
-        self, who: Who, application: Application, event: Event, update_id: int | None
+        self,
+        who: Who,
+        application: Application,
+        event: Event,
+        update_id: int | None,
+        tell: Tell[Application] | None = None,
     ) -> Transition:
-        """Advances the form by one event and commits the result before anything is sent."""
+        """Advances the form by one event and commits the result before anything is sent.
+
+        When the event submits the application, `tell` renders what that owes staff (their
+        notices), committed with the submission.
+        """
         transition = advance(self.form, application.state, event)
         if isinstance(event, Begin) or transition.state == application.state:
             return transition
         async with self.db.write(update_id) as conn:
             await self._commit(conn, who, application, transition)
+            submitted = any(isinstance(output, Submitted) for output in transition.outputs)
+            if submitted and tell is not None:
+                record = await self.get(application.user_id, conn)
+                if record is not None:
+                    await put_in(conn, self.clock, await tell(record))
         return transition
 
     async def _commit(

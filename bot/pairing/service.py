@@ -15,6 +15,7 @@ from bot.onboarding.service import APPROVED, PENDING, REJECTED
 from bot.pairing.matching import MenteeProfile, MentorProfile, Suggestion, suggest_pairs
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database, Row
+from bot.runtime.outbox import Tell, put_in
 from bot.runtime.people import Person, iso, person_from_row
 from bot.staff.service import audit
 
@@ -344,14 +345,18 @@ class Pairing:
         update_id: int | None,
         override: int | None = None,
         roles: tuple[int, int] | None = None,
+        tell: Tell[Paired] | None = None,
     ) -> Paired | Refused:
         """Pairs two people if every rule holds, or if staff override exactly the broken ones.
 
         `override` is the mask of problems staff saw and accepted; `roles` (mentor, mentee)
-        requires the two to still have these roles.
+        requires the two to still have these roles. `tell` renders the introductions, which
+        are committed with the pair.
         """
         async with self.db.write(update_id) as conn:
-            result = await self._create(conn, actor_id, a_id, b_id, override, roles)
+            result = await self._create(conn, actor_id, a_id, b_id, override, roles, update_id)
+            if isinstance(result, Paired) and tell is not None:
+                await put_in(conn, self.clock, await tell(result))
         return result
 
     async def _create(
@@ -362,6 +367,7 @@ class Pairing:
         b_id: int,
         override: int | None,
         roles: tuple[int, int] | None,
+        update_id: int | None,
     ) -> Paired | Refused:
         checked = await self._check(_reader(conn), a_id, b_id, roles)
         if isinstance(checked, Refused):
@@ -377,9 +383,9 @@ class Pairing:
         mentor, mentee = checked.mentor, checked.mentee
         now = iso(self.clock)
         cursor = await conn.execute(
-            "INSERT INTO pairs(mentor_id, mentee_id, created_at, created_by, override)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (mentor.user_id, mentee.user_id, now, actor_id, 1 if issues else 0),
+            "INSERT INTO pairs(mentor_id, mentee_id, created_at, created_by, override,"
+            " created_update) VALUES (?, ?, ?, ?, ?, ?)",
+            (mentor.user_id, mentee.user_id, now, actor_id, 1 if issues else 0, update_id),
         )
         pair_id = cursor.lastrowid
         assert pair_id is not None
@@ -400,19 +406,35 @@ class Pairing:
         return Paired(pair, mentor, mentee, issues)
 
     async def create_many(
-        self, actor_id: int, pairs: Sequence[tuple[int, int]], update_id: int | None
+        self,
+        actor_id: int,
+        pairs: Sequence[tuple[int, int]],
+        update_id: int | None,
+        tell: Tell[Paired] | None = None,
     ) -> list[Paired | Refused]:
         """Pairs each (mentor, mentee) whose rules all hold, in one transaction."""
+        results: list[Paired | Refused] = []
         async with self.db.write(update_id) as conn:
-            return [
-                await self._create(conn, actor_id, mentor, mentee, None, (mentor, mentee))
-                for mentor, mentee in pairs
-            ]
+            for mentor, mentee in pairs:
+                result = await self._create(
+                    conn, actor_id, mentor, mentee, None, (mentor, mentee), update_id
+                )
+                if isinstance(result, Paired) and tell is not None:
+                    await put_in(conn, self.clock, await tell(result))
+                results.append(result)
+        return results
 
     async def end(
-        self, actor_id: int, pair_ids: Sequence[int], update_id: int | None
+        self,
+        actor_id: int,
+        pair_ids: Sequence[int],
+        update_id: int | None,
+        tell: Tell[Ended] | None = None,
     ) -> list[Ended]:
-        """Ends the given pairs that are still active; returns those it ended."""
+        """Ends the given pairs that are still active; returns those it ended.
+
+        `tell` renders what each ended pair owes both people; it is committed with the end.
+        """
         ended: list[Ended] = []
         now = iso(self.clock)
         async with self.db.write(update_id) as conn:
@@ -425,8 +447,8 @@ class Pairing:
                     continue
                 pair = _pair(rows[0])
                 await conn.execute(
-                    "UPDATE pairs SET ended_at = ?, ended_by = ? WHERE id = ?",
-                    (now, actor_id, pair_id),
+                    "UPDATE pairs SET ended_at = ?, ended_by = ?, ended_update = ? WHERE id = ?",
+                    (now, actor_id, update_id, pair_id),
                 )
                 await audit(
                     conn,
@@ -444,8 +466,32 @@ class Pairing:
                 }
                 mentor, mentee = people.get(pair.mentor_id), people.get(pair.mentee_id)
                 if mentor is not None and mentee is not None:
-                    ended.append(Ended(pair, mentor, mentee))
+                    item = Ended(pair, mentor, mentee)
+                    ended.append(item)
+                    if tell is not None:
+                        await put_in(conn, self.clock, await tell(item))
         return ended
+
+    async def formed_by(self, update_id: int) -> list[Paired]:
+        """The pairs one update formed (shown again when that update is handled again)."""
+        return [Paired(*found, ()) for found in await self._by_update("created", update_id)]
+
+    async def ended_by(self, update_id: int) -> list[Ended]:
+        """The pairs one update ended (shown again when that update is handled again)."""
+        return [Ended(*found) for found in await self._by_update("ended", update_id)]
+
+    async def _by_update(
+        self, change: str, update_id: int
+    ) -> list[tuple[Pair, Participant, Participant]]:
+        column = {"created": "created_update", "ended": "ended_update"}[change]
+        rows = await self._read(f"SELECT * FROM pairs WHERE {column} = ? ORDER BY id", (update_id,))
+        found = []
+        for pair in map(_pair, rows):
+            mentor = await self.participant(pair.mentor_id)
+            mentee = await self.participant(pair.mentee_id)
+            if mentor is not None and mentee is not None:
+                found.append((pair, mentor, mentee))
+        return found
 
     async def set_capacity(
         self, actor_id: int, user_id: int, capacity: int, update_id: int | None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.onboarding.service import APPROVED, PENDING, REJECTED, Application, Onboarding
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
+from bot.runtime.outbox import Tell, put_in
 from bot.runtime.people import iso
 from bot.staff.service import audit
 
@@ -60,8 +61,12 @@ class Review:
         approve: bool,
         note: str | None = None,
         update_id: int | None = None,
+        tell: Tell[Decision] | None = None,
     ) -> Decision:
-        """Approves or rejects a pending application once; a second decision is refused."""
+        """Approves or rejects a pending application once; a second decision is refused.
+
+        `tell` renders what the decision owes the candidate; it is committed with it.
+        """
         status = APPROVED if approve else REJECTED
         note = note.strip()[:REASON_LIMIT] if note and note.strip() else None
         async with self.db.write(update_id) as conn:
@@ -84,7 +89,10 @@ class Review:
                     user_id,
                     details,
                 )
-                return Decision(True, status, actor_id, note)
+                decision = Decision(True, status, actor_id, note)
+                if tell is not None:
+                    await put_in(conn, self.clock, await tell(decision))
+                return decision
         return await self.current(user_id)
 
     async def current(self, user_id: int) -> Decision:

@@ -84,6 +84,11 @@ class Database:
         return self._writer
 
     @property
+    def reader(self) -> aiosqlite.Connection:
+        """The read-only connection (for `rows`)."""
+        return self._r
+
+    @property
     def _r(self) -> aiosqlite.Connection:
         if self._reader is None:
             raise RuntimeError("database is not open")
@@ -91,18 +96,17 @@ class Database:
 
     @asynccontextmanager
     async def write(self, update_id: int | None = None) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction; with update_id, raises DuplicateUpdate if already applied."""
+        """A write transaction; with update_id, raises DuplicateUpdate if already applied.
+
+        The update's inbox row is marked applied in the same transaction as its effects, so a
+        replay after a crash (the row is not done yet) sees that its effects are already there.
+        """
         async with self._write_lock:
             conn = self._w
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 if update_id is not None:
-                    try:
-                        await conn.execute(
-                            "INSERT INTO processed_updates(update_id) VALUES (?)", (update_id,)
-                        )
-                    except sqlite3.IntegrityError:
-                        raise DuplicateUpdate(update_id) from None
+                    await _mark_applied(conn, update_id)
                 yield conn
             except BaseException:
                 await conn.execute("ROLLBACK")
@@ -128,21 +132,21 @@ class Database:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
-    async def is_processed(self, update_id: int) -> bool:
+    async def is_applied(self, update_id: int) -> bool:
         """Tells whether an update's effects were already committed."""
         row = await self.fetchone(
-            "SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)
+            "SELECT 1 FROM inbox WHERE update_id = ? AND applied_at IS NOT NULL", (update_id,)
         )
         return row is not None
 
     async def forget_old_updates(self, days: int = 2) -> int:
-        """Drops update ids recorded more than `days` ago (Telegram keeps updates 24 hours).
+        """Drops handled updates older than `days` (Telegram redelivers for 24 hours at most).
 
-        Their `at` is SQLite's wall-clock time, like Telegram's window, not the injected clock.
+        Their times are SQLite's wall-clock time, like Telegram's window, not the injected clock.
         """
         async with self.write() as conn:
             cursor = await conn.execute(
-                "DELETE FROM processed_updates WHERE at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+                "DELETE FROM inbox WHERE done_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
                 (f"-{days} days",),
             )
             return cursor.rowcount
@@ -151,3 +155,24 @@ class Database:
         """Returns the highest applied migration."""
         row = await self.fetchone("SELECT MAX(version) FROM schema_migrations")
         return int(row[0]) if row and row[0] is not None else 0
+
+
+_NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+
+async def _mark_applied(conn: aiosqlite.Connection, update_id: int) -> None:
+    """Records that an update's effects commit now; DuplicateUpdate if they already did."""
+    cursor = await conn.execute(
+        f"UPDATE inbox SET applied_at = {_NOW} WHERE update_id = ? AND applied_at IS NULL",
+        (update_id,),
+    )
+    if cursor.rowcount == 1:
+        return
+    try:  # an update that did not come through the inbox (a service called directly)
+        await conn.execute(
+            "INSERT INTO inbox(update_id, person, body, received_at, applied_at, done_at)"
+            f" VALUES (?, 0, '{{}}', {_NOW}, {_NOW}, {_NOW})",
+            (update_id,),
+        )
+    except sqlite3.IntegrityError:
+        raise DuplicateUpdate(update_id) from None

@@ -128,4 +128,40 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX outbox_unsent ON outbox(id) WHERE sent_at IS NULL",
         ),
     ),
+    Migration(
+        4,
+        "durable inbox, leased outbox with retries, the update that formed or ended a pair",
+        (
+            # The inbox replaces processed_updates: a row is written when Telegram hands the
+            # update over, marked applied in the transaction of its effects, done once handled.
+            """CREATE TABLE inbox (
+                update_id INTEGER PRIMARY KEY,
+                person INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                applied_at TEXT,
+                done_at TEXT,
+                parked_at TEXT,
+                last_error TEXT
+            )""",
+            "CREATE INDEX inbox_open ON inbox(person, update_id) WHERE done_at IS NULL",
+            "CREATE INDEX inbox_done ON inbox(done_at) WHERE done_at IS NOT NULL",
+            """INSERT INTO inbox(update_id, person, body, received_at, applied_at, done_at)
+                SELECT update_id, 0, '{}', at, at, at FROM processed_updates""",
+            "DROP TABLE processed_updates",
+            "ALTER TABLE outbox ADD COLUMN status TEXT NOT NULL DEFAULT 'pending'",
+            "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE outbox ADD COLUMN not_before TEXT",
+            "ALTER TABLE outbox ADD COLUMN expires_at TEXT",
+            "ALTER TABLE outbox ADD COLUMN lease_owner TEXT",
+            "ALTER TABLE outbox ADD COLUMN lease_until TEXT",
+            "ALTER TABLE outbox ADD COLUMN error TEXT",
+            "UPDATE outbox SET status = 'sent' WHERE sent_at IS NOT NULL",
+            "DROP INDEX outbox_unsent",
+            "CREATE INDEX outbox_pending ON outbox(id) WHERE status = 'pending'",
+            "ALTER TABLE pairs ADD COLUMN created_update INTEGER",
+            "ALTER TABLE pairs ADD COLUMN ended_update INTEGER",
+        ),
+    ),
 )

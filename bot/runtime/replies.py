@@ -67,16 +67,14 @@ def stale(t: Translator) -> Toast:
 
 @dataclass
 class Response:
-    """Everything one update produces.
+    """Everything one update answers the person who sent it.
 
-    `replies` are sent before the next update is handled; `later` (messages to many other
-    people, such as the introductions of a whole cohort) are sent in the background so that
-    nobody else waits for them.
+    `replies` are sent before her next update is handled. What the update owes other people
+    is not here: the service commits it to the outbox with the effect itself.
     """
 
     replies: list[Reply] = field(default_factory=list)
     toast: Toast | None = None
-    later: list[Send] = field(default_factory=list)
 
     @classmethod
     def text(cls, chat_id: int, text: str) -> Response:

@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
+from bot.runtime.outbox import Tell, put_in
 from bot.runtime.people import iso
 
 ADMIN = "admin"
@@ -72,9 +73,17 @@ class Staff:
         return listed
 
     async def set_role(
-        self, actor_id: int, user_id: int, role: str, update_id: int | None = None
+        self,
+        actor_id: int,
+        user_id: int,
+        role: str,
+        update_id: int | None = None,
+        tell: Tell[str] | None = None,
     ) -> str:
-        """Makes a person staff or admin; ADDED, CHANGED, UNCHANGED or CONFIGURED."""
+        """Makes a person staff or admin; ADDED, CHANGED, UNCHANGED or CONFIGURED.
+
+        `tell` renders what the change owes the person (her notice), committed with it.
+        """
         if role not in ROLES:
             raise ValueError(f"unknown staff role {role!r}")
         if user_id in self.configured_admins:
@@ -92,9 +101,18 @@ class Staff:
                 (user_id, role, actor_id, iso(self.clock)),
             )
             await audit(conn, self.clock, actor_id, f"staff.{role}", user_id)
-        return ADDED if row is None else CHANGED
+            outcome = ADDED if row is None else CHANGED
+            if tell is not None:
+                await put_in(conn, self.clock, await tell(outcome))
+        return outcome
 
-    async def remove(self, actor_id: int, user_id: int, update_id: int | None = None) -> str:
+    async def remove(
+        self,
+        actor_id: int,
+        user_id: int,
+        update_id: int | None = None,
+        tell: Tell[str] | None = None,
+    ) -> str:
         """Removes a staff member; REMOVED, NOT_STAFF or CONFIGURED (set in the settings)."""
         if user_id in self.configured_admins:
             return CONFIGURED
@@ -103,6 +121,8 @@ class Staff:
             if cursor.rowcount == 0:
                 return NOT_STAFF
             await audit(conn, self.clock, actor_id, "staff.remove", user_id)
+            if tell is not None:
+                await put_in(conn, self.clock, await tell(REMOVED))
         return REMOVED
 
     async def invite(self, actor_id: int, role: str = STAFF, update_id: int | None = None) -> str:
@@ -118,8 +138,17 @@ class Staff:
             await audit(conn, self.clock, actor_id, "staff.invite", None, {"role": role})
         return code
 
-    async def accept(self, user_id: int, code: str, update_id: int | None = None) -> InviteResult:
-        """Uses an invite code once: JOINED, USED (by someone) or UNKNOWN."""
+    async def accept(
+        self,
+        user_id: int,
+        code: str,
+        update_id: int | None = None,
+        tell: Tell[InviteResult] | None = None,
+    ) -> InviteResult:
+        """Uses an invite code once: JOINED, USED (by someone) or UNKNOWN.
+
+        `tell` renders what joining owes others (the notice to whoever made the invite).
+        """
         async with self.db.write(update_id) as conn:
             async with conn.execute(
                 "SELECT role, created_by, used_by FROM staff_invites WHERE code = ?", (code,)
@@ -143,7 +172,10 @@ class Staff:
                 )
             details = {"invited_by": invite["created_by"], "role": role}
             await audit(conn, self.clock, user_id, "staff.join", user_id, details)
-        return InviteResult(JOINED, role, invite["created_by"])
+            joined = InviteResult(JOINED, role, invite["created_by"])
+            if tell is not None:
+                await put_in(conn, self.clock, await tell(joined))
+        return joined
 
 
 async def audit(

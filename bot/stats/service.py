@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.runtime.clock import Clock
-from bot.runtime.db import Database
+from bot.runtime.db import Database, DuplicateUpdate
 from bot.runtime.i18n import Translator
 from bot.staff.service import audit
 from dialogs.loader import Form
@@ -115,9 +116,11 @@ class Stats:
                     *(self._cell(t, step.id, given.get(step.id)) for step in self.form.steps),
                 ]
             )
-        async with self.db.write(update_id) as conn:
-            details = {"rows": len(rows)}
-            await audit(conn, self.clock, actor_id, "export.applications", None, details)
+        # Handled again after a crash, the export is already in the audit log: send it again.
+        with contextlib.suppress(DuplicateUpdate):
+            async with self.db.write(update_id) as conn:
+                details = {"rows": len(rows)}
+                await audit(conn, self.clock, actor_id, "export.applications", None, details)
         return buffer.getvalue().encode("utf-8-sig"), len(rows)
 
     def _cell(self, t: Translator, step_id: str, value: Any) -> str:

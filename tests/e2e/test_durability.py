@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from telegram import Update
 
 from bot.emulator import Emulator
-from handlers.app import build_application, dispatch
+from tests.conftest import Launch
 from tests.e2e.paths import MENTOR, walk
-from tests.harness import Person, Running, new_person, start_process
+from tests.harness import Person, new_person, start_process
 
 MOTIVATION = "I want to share what I learned with other women."
 STEP_ACTIONS: dict[str, list[tuple[str, str]]] = {
@@ -36,39 +35,46 @@ STEP_ACTIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-async def test_a_redelivered_update_is_not_applied_twice(running: Running) -> None:
+async def test_a_redelivered_update_is_not_applied_twice(
+    emu: Emulator, launch: Launch, tmp_path: Path
+) -> None:
+    """A crash after the answer was committed, before it was done and confirmed to Telegram.
+
+    At the restart the inbox still holds the update (committed, not done) and Telegram
+    delivers it again through getUpdates: it is applied once, and she is asked the current
+    question again once.
+    """
+    running = await launch()
     awa = running.person("Awa")
     await awa.send("/start")
     await walk(awa, running.core.t("en"), MENTOR[:-2])
-    app, _deps = build_application(running.core)
-    await app.initialize()
-    try:
-        email = json.loads(
-            json.dumps(
-                {
-                    "update_id": 5,
-                    "message": {
-                        "message_id": 999,
-                        "date": 1,
-                        "chat": {"id": awa.uid, "type": "private", "first_name": "Awa"},
-                        "from": {"id": awa.uid, "is_bot": False, "first_name": "Awa"},
-                        "text": "awa@example.org",
-                    },
-                }
-            )
-        )
-        update = Update.de_json(email, app.bot)
-        await dispatch(app, [update])
-        await dispatch(app, [update])  # Telegram delivers it again after a crash
-    finally:
-        await app.shutdown()
+    await awa.send("awa@example.org", expect="why do you want")
+    await running.shutdown()
+    db = tmp_path / "passerelle.db"
+    with sqlite3.connect(db) as conn:  # as a kill -9 before the update was done leaves it
+        update_id, body = conn.execute(
+            "SELECT update_id, body FROM inbox WHERE person = ? ORDER BY update_id DESC LIMIT 1",
+            (awa.uid,),
+        ).fetchone()
+        conn.execute("UPDATE inbox SET done_at = NULL WHERE update_id = ?", (update_id,))
+    redelivered = json.loads(body)
+    assert redelivered["message"]["text"] == "awa@example.org"
+    emu.state.updates.append(redelivered)  # Telegram had no confirmation: it sends it again
+
+    running = await launch()
+    await emu.wait_for(awa.uid, contains="why do you want", since=0, timeout=5)
+    for _ in range(50):
+        if not emu.pending_updates():
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # time enough for a second, wrong answer to show up
     stored = await running.core.onboarding.get(awa.uid)
     assert stored is not None
     assert stored.state.answers["email"] == "awa@example.org"
     assert "motivation" not in stored.state.answers
     assert stored.state.step == "motivation"
     asks = [text for text in awa.texts() if "why do you want" in text]
-    assert len(asks) == 2, "the duplicate shows the current question again, nothing more"
+    assert len(asks) == 2, "the replay shows the current question again, nothing more"
 
 
 def _db_state(db: Path, uid: int) -> tuple[str | None, dict[str, Any], list[str]]:

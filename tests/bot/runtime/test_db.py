@@ -61,7 +61,8 @@ async def test_migrations_apply_on_a_new_file_and_are_recorded(db: Database) -> 
         "people",
         "applications",
         "answers",
-        "processed_updates",
+        "inbox",
+        "outbox",
         "staff",
         "audit_log",
         "pairs",
@@ -192,8 +193,8 @@ async def test_erasing_a_person_erases_her_answers(db: Database) -> None:
 
 async def test_the_same_update_is_applied_once(db: Database) -> None:
     await add_person(db, 1, update_id=100)
-    assert await db.is_processed(100)
-    assert not await db.is_processed(101)
+    assert await db.is_applied(100)
+    assert not await db.is_applied(101)
 
     ran = False
     with pytest.raises(DuplicateUpdate):
@@ -215,11 +216,11 @@ async def test_an_update_whose_transaction_failed_can_be_retried(db: Database) -
     with pytest.raises(RuntimeError):
         async with db.write(update_id=200):
             raise RuntimeError("crash before commit")
-    assert not await db.is_processed(200)
+    assert not await db.is_applied(200)
 
     await add_person(db, 4, update_id=200)
 
-    assert await db.is_processed(200)
+    assert await db.is_applied(200)
     assert await people(db) == [4]
 
 
@@ -239,7 +240,7 @@ async def test_concurrent_writers_lose_nothing(db: Database) -> None:
 
     row = await db.fetchone("SELECT n FROM counter")
     assert row is not None and row[0] == 50
-    count = await db.fetchone("SELECT COUNT(*) FROM processed_updates")
+    count = await db.fetchone("SELECT COUNT(*) FROM inbox WHERE applied_at IS NOT NULL")
     assert count is not None and count[0] == 50
 
 
@@ -273,12 +274,14 @@ async def test_old_update_ids_are_forgotten(tmp_path: Path) -> None:
     try:
         async with db.write() as conn:
             await conn.execute(
-                "INSERT INTO processed_updates(update_id, at) VALUES"
-                " (1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days'))"
+                "INSERT INTO inbox(update_id, person, body, received_at, applied_at, done_at)"
+                " VALUES (1, 5, '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',"
+                " strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days'))"
             )
-            await conn.execute("INSERT INTO processed_updates(update_id) VALUES (2)")
+        async with db.write(update_id=2):
+            pass
         assert await db.forget_old_updates() == 1
-        assert not await db.is_processed(1) and await db.is_processed(2)
+        assert not await db.is_applied(1) and await db.is_applied(2)
     finally:
         await db.close()
 
@@ -289,20 +292,21 @@ async def test_a_read_after_a_commit_sees_it_while_other_reads_run(tmp_path: Pat
     await db.open()
     try:
         async with db.write() as conn:
+            await conn.execute("CREATE TABLE seen(id INTEGER PRIMARY KEY)")
             await conn.executemany(
-                "INSERT INTO processed_updates(update_id) VALUES (?)",
+                "INSERT INTO seen(id) VALUES (?)",
                 [(i,) for i in range(10_000, 12_000)],
             )
         stop = asyncio.Event()
 
         async def noise() -> None:
             while not stop.is_set():
-                await db.fetchall("SELECT update_id FROM processed_updates")
+                await db.fetchall("SELECT id FROM seen")
 
         async def write_then_read(i: int) -> bool:
             async with db.write() as conn:
-                await conn.execute("INSERT INTO processed_updates(update_id) VALUES (?)", (i,))
-            return await db.is_processed(i)
+                await conn.execute("INSERT INTO seen(id) VALUES (?)", (i,))
+            return await db.fetchone("SELECT 1 FROM seen WHERE id = ?", (i,)) is not None
 
         readers = [asyncio.create_task(noise()) for _ in range(4)]
         try:

@@ -1,0 +1,99 @@
+"""The durable inbox: every update Telegram hands over is on disk before it is confirmed.
+
+A batch from getUpdates is written in one transaction (raw update, id, the person it belongs
+to), then confirmed to Telegram at once. Each person's worker takes her updates in order.
+An update's effects mark its row applied in their own transaction (`Database.write`), and the
+row is done once the update is handled; a row not done at start is handled then (a replay
+whose effects were applied shows the person the current state instead of applying them
+again). An update that keeps failing is parked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.runtime.db import Database
+
+MAX_ATTEMPTS = 3
+_NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One update waiting in the inbox."""
+
+    update_id: int
+    person: int
+    body: dict[str, Any]
+    attempts: int
+
+
+class Inbox:
+    """The inbox table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def put(self, updates: Sequence[tuple[int, int, dict[str, Any]]]) -> list[int]:
+        """Stores (update id, person, raw update) in one transaction; returns who has news.
+
+        An update already stored (Telegram delivers it again when a crash came before the
+        confirmation) is not stored twice.
+        """
+        async with self.db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO inbox(update_id, person, body, received_at)"
+                f" VALUES (?, ?, ?, {_NOW}) ON CONFLICT(update_id) DO NOTHING",
+                [
+                    (update_id, person, json.dumps(body, ensure_ascii=False))
+                    for update_id, person, body in updates
+                ],
+            )
+        return list(dict.fromkeys(person for _update_id, person, _body in updates))
+
+    async def next(self, person: int) -> Entry | None:
+        """The person's oldest update not handled yet (parked ones are skipped)."""
+        row = await self.db.fetchone(
+            "SELECT update_id, person, body, attempts FROM inbox WHERE person = ?"
+            " AND done_at IS NULL AND parked_at IS NULL ORDER BY update_id LIMIT 1",
+            (person,),
+        )
+        if row is None:
+            return None
+        return Entry(row["update_id"], row["person"], json.loads(row["body"]), row["attempts"])
+
+    async def waiting(self) -> list[int]:
+        """Everyone with an update not handled yet (at start: what a crash left)."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT person FROM inbox WHERE done_at IS NULL AND parked_at IS NULL"
+        )
+        return [row["person"] for row in rows]
+
+    async def done(self, update_id: int) -> None:
+        """Marks an update handled."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                f"UPDATE inbox SET done_at = {_NOW} WHERE update_id = ?", (update_id,)
+            )
+
+    async def failed(self, update_id: int, error: str) -> int:
+        """Counts a failed attempt (the error's class name, never its text); returns attempts."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE inbox SET attempts = attempts + 1, last_error = ? WHERE update_id = ?",
+                (error, update_id),
+            )
+            rows = await self.db.rows(
+                conn, "SELECT attempts FROM inbox WHERE update_id = ?", (update_id,)
+            )
+        return int(rows[0]["attempts"]) if rows else MAX_ATTEMPTS
+
+    async def park(self, update_id: int) -> None:
+        """Sets aside an update that kept failing: it is not tried again."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                f"UPDATE inbox SET parked_at = {_NOW} WHERE update_id = ?", (update_id,)
+            )

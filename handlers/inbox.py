@@ -1,0 +1,222 @@
+"""The poller fills the durable inbox; one worker per person drains it, people side by side.
+
+A slow chat, a long `retry_after` or a slow handler delays only the person it concerns:
+Telegram's batch is confirmed as soon as it is on disk, and each person's updates are
+handled by her own worker, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import traceback
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TypeVar
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.runtime.inbox import MAX_ATTEMPTS, Entry, Inbox
+from handlers.limits import seconds_of
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+Apologise = Callable[[Update], Awaitable[None]]
+T = TypeVar("T")
+
+
+def person_of(update: Update) -> int:
+    """Whose update this is: its sender, else its chat (0 when it has neither)."""
+    if update.effective_user is not None:
+        return update.effective_user.id
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return 0
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleeps, cut short when `stop` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+class Workers:
+    """One task per person with updates waiting; it ends when her inbox is empty."""
+
+    def __init__(self, app: Application, inbox: Inbox, apologise: Apologise) -> None:  # type: ignore[type-arg]
+        self.app = app
+        self.inbox = inbox
+        self.apologise = apologise
+        # Filled by the application's error handler: PTB does not re-raise handler errors.
+        self.failures: dict[int, BaseException] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._news: set[int] = set()
+        self._stop = asyncio.Event()
+
+    def wake(self, person: int) -> None:
+        """Makes sure the person's worker runs and looks at her inbox again."""
+        if self._stop.is_set():
+            return
+        self._news.add(person)
+        task = self._tasks.get(person)
+        if task is None or task.done():
+            self._tasks[person] = asyncio.create_task(self._drain(person))
+
+    def failed(self, update: object, error: BaseException | None) -> None:
+        """Records that handling an update raised (called from the error handler)."""
+        if isinstance(update, Update) and error is not None:
+            self.failures[update.update_id] = error
+
+    async def _drain(self, person: int) -> None:
+        try:
+            while not self._stop.is_set():
+                self._news.discard(person)
+                entry = await _retrying(self._stop, partial(self.inbox.next, person))
+                if entry is None:
+                    if person in self._news:
+                        continue
+                    return
+                await self._handle(entry)
+        finally:
+            if self._tasks.get(person) is asyncio.current_task():
+                del self._tasks[person]
+
+    async def _handle(self, entry: Entry) -> None:
+        update = Update.de_json(entry.body, self.app.bot)
+        attempts = entry.attempts
+        while not self._stop.is_set():
+            self.failures.pop(entry.update_id, None)
+            await self.app.process_update(update)
+            error = self.failures.pop(entry.update_id, None)
+            if error is None:
+                await _retrying(self._stop, partial(self.inbox.done, entry.update_id))
+                return
+            attempts = await _retrying(
+                self._stop, partial(self.inbox.failed, entry.update_id, type(error).__name__)
+            ) or (attempts + 1)
+            # The update id and where it failed, never the exception's text: it may hold
+            # what the person typed.
+            log.error(
+                "update %s failed (attempt %s of %s): %s\n%s",
+                entry.update_id,
+                attempts,
+                MAX_ATTEMPTS,
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
+            if attempts >= MAX_ATTEMPTS:
+                await _retrying(self._stop, partial(self.inbox.park, entry.update_id))
+                log.error("update %s parked after %s attempts", entry.update_id, attempts)
+                await self.apologise(update)
+                return
+            await pause(self._stop, 0.5 * attempts)
+
+    async def stop(self, grace: float) -> None:
+        """Lets running updates finish for up to `grace` seconds, then cancels the rest.
+
+        A cancelled update is not done: it is handled again at the next start.
+        """
+        self._stop.set()
+        tasks = list(self._tasks.values())
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _retrying(stop: asyncio.Event, step: Callable[[], Awaitable[T]]) -> T | None:
+    """Runs a database step, waiting out errors (a locked or busy database) until it works."""
+    delay = 0.2
+    while True:
+        try:
+            return await step()
+        except sqlite3.Error as error:
+            log.error("inbox: database error (%s); retrying in %.1f s", error, delay)
+            if stop.is_set():
+                return None
+            await pause(stop, delay)
+            delay = min(delay * 2, 10.0)
+
+
+class Poller:
+    """Long polling into the inbox; Telegram's errors of every kind are waited out."""
+
+    def __init__(self, app: Application, inbox: Inbox, workers: Workers, timeout: int) -> None:  # type: ignore[type-arg]
+        self.app = app
+        self.inbox = inbox
+        self.workers = workers
+        self.timeout = timeout
+        self.offset: int | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Polls until `stop` is set, then confirms what is stored."""
+        for person in await self.inbox.waiting():
+            self.workers.wake(person)
+        backoff = 0.5
+        while not stop.is_set():
+            fetch = asyncio.ensure_future(
+                self.app.bot.get_updates(
+                    offset=self.offset, timeout=self.timeout, allowed_updates=ALLOWED_UPDATES
+                )
+            )
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not fetch.done():
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                    await fetch
+                break
+            try:
+                updates = fetch.result()
+            except RetryAfter as error:
+                seconds = seconds_of(error.retry_after)
+                log.warning("getUpdates: 429, waiting %.0f s", seconds)
+                await pause(stop, seconds)
+                continue
+            except Conflict:
+                log.error("another instance is polling this bot; retrying in 5 s")
+                await pause(stop, 5)
+                continue
+            except InvalidToken:
+                log.error("the Bot API refused the token while polling; retrying in 30 s")
+                await pause(stop, 30)
+                continue
+            except (TelegramError, OSError) as error:
+                log.warning("getUpdates failed (%s); retrying in %.1f s", error, backoff)
+                await pause(stop, backoff)
+                backoff = min(backoff * 2, 30)
+                continue
+            backoff = 0.5
+            if updates and await self._store(updates, stop):
+                self.offset = updates[-1].update_id + 1
+        await self.confirm()
+
+    async def _store(self, updates: tuple[Update, ...], stop: asyncio.Event) -> bool:
+        """Writes a batch to the inbox and wakes its people; False when the database failed."""
+        batch = [(u.update_id, person_of(u), u.to_dict()) for u in updates]
+        try:
+            people = await self.inbox.put(batch)
+        except sqlite3.Error as error:
+            log.error("inbox: could not store updates (%s); fetching them again", error)
+            await pause(stop, 1)
+            return False
+        for person in people:
+            self.workers.wake(person)
+        return True
+
+    async def confirm(self) -> None:
+        """Tells Telegram that every stored update is received, so none comes back."""
+        if self.offset is None:
+            return
+        with contextlib.suppress(TelegramError, TimeoutError):
+            await asyncio.wait_for(
+                self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1), 1.5
+            )

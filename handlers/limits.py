@@ -1,0 +1,142 @@
+"""Telegram's sending limits, in one place: overall, per chat, and the pauses a 429 asks for.
+
+Telegram lets a bot send about 30 messages a second overall and about one a second to one
+chat (short bursts allowed), and answers 429 with `retry_after` beyond that. Every send, an
+interactive reply or a background outbox message, takes its slot here first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# A 429 on a second chat this soon after one on another chat means the bot-wide limit was hit.
+GLOBAL_429_WINDOW = 2.0
+
+
+def seconds_of(delay: timedelta | float) -> float:
+    """A `retry_after` in seconds (PTB gives a timedelta or a number, by its settings)."""
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+
+
+class _Window:
+    """Send times inside a sliding window."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.sent: deque[float] = deque()
+
+    def free_at(self, now: float, limit: int | None = None) -> float:
+        """When the next send may go (now if a slot is free)."""
+        while self.sent and self.sent[0] <= now - self.window:
+            self.sent.popleft()
+        limit = self.limit if limit is None else limit
+        if len(self.sent) < limit:
+            return now
+        return self.sent[len(self.sent) - limit] + self.window
+
+
+class RateLimiter:
+    """At most `limit` sends in any `window` seconds overall, and `per_chat` in `chat_window`.
+
+    Interactive replies go first: a bulk send waits while any interactive send waits, and bulk
+    traffic never takes the last `reserve` slots of the window, so a long queue of
+    introductions never makes a person wait for her next question. A 429 pauses sends to its
+    chat for `retry_after`; 429s on two chats close together pause every send.
+
+    The defaults keep a margin of one message and 50 ms for the time a request takes to
+    reach Telegram; per chat, a burst of 4 then one a second.
+    """
+
+    def __init__(
+        self,
+        limit: int = 29,
+        window: float = 1.05,
+        per_chat: int = 4,
+        chat_window: float = 4.0,
+        reserve: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._overall = _Window(limit, window)
+        self._per_chat = per_chat
+        self._chat_window = chat_window
+        self._reserve = min(reserve, limit - 1)
+        self._chats: dict[int, _Window] = {}
+        self._chat_paused: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._last_429: tuple[float, int] | None = None
+        self._clock = clock
+        self._sleep = sleep
+        self._interactive_waiting = 0
+        self._lock = asyncio.Lock()
+
+    def _chat(self, chat_id: int) -> _Window:
+        window = self._chats.get(chat_id)
+        if window is None:
+            window = self._chats[chat_id] = _Window(self._per_chat, self._chat_window)
+        return window
+
+    def _ready_at(self, chat_id: int | None, bulk: bool, now: float) -> float:
+        limit = self._overall.limit - self._reserve if bulk else None
+        at = max(self._paused_until, self._overall.free_at(now, limit))
+        if chat_id is not None:
+            at = max(at, self._chat_paused.get(chat_id, 0.0), self._chat(chat_id).free_at(now))
+        return at
+
+    async def wait(self, chat_id: int | None = None, bulk: bool = False) -> None:
+        """Waits for a free slot for this chat (interactive before bulk) and takes it."""
+        if not bulk:
+            self._interactive_waiting += 1
+        try:
+            while True:
+                async with self._lock:
+                    now = self._clock()
+                    at = self._ready_at(chat_id, bulk, now)
+                    if at <= now and not (bulk and self._interactive_waiting):
+                        self._overall.sent.append(now)
+                        if chat_id is not None:
+                            self._chat(chat_id).sent.append(now)
+                        self._forget_idle(now)
+                        return
+                # Sleep outside the lock: other chats whose slot is free go meanwhile.
+                await self._sleep(max(at - now, 0.01))
+        finally:
+            if not bulk:
+                self._interactive_waiting -= 1
+
+    def too_many_requests(self, chat_id: int | None, retry_after: float) -> None:
+        """Records a 429: pauses that chat, or every send when the limit hit was bot-wide."""
+        now = self._clock()
+        until = now + retry_after
+        previous = self._last_429
+        self._last_429 = (now, chat_id or 0)
+        bot_wide = (
+            previous is not None
+            and previous[1] != chat_id
+            and now - previous[0] <= GLOBAL_429_WINDOW
+        )
+        if chat_id is None or bot_wide:
+            self._paused_until = max(self._paused_until, until)
+        if chat_id is not None:
+            self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
+
+    def paused(self, chat_id: int) -> float:
+        """Seconds until this chat may be sent to again because of a 429 (0 when it may)."""
+        now = self._clock()
+        return max(self._paused_until, self._chat_paused.get(chat_id, 0.0), now) - now
+
+    def _forget_idle(self, now: float) -> None:
+        if len(self._chats) < 4096:
+            return
+        for chat_id in [c for c, w in self._chats.items() if w.free_at(now) == now]:
+            if not self._chats[chat_id].sent:
+                del self._chats[chat_id]
+        for chat_id in [c for c, until in self._chat_paused.items() if until <= now]:
+            del self._chat_paused[chat_id]
