@@ -161,11 +161,12 @@ async def serve(core: Core, stop: asyncio.Event) -> None:
             log.warning("could not prepare the bot (webhook, command menu): %s", error)
         log.info("polling as @%s", app.bot.username)
         courier = asyncio.create_task(deps.courier.run(stop))
+        timers = asyncio.create_task(core.timers.run(stop))
         try:
             await Poller(app, core.settings.poll_timeout).run(stop)
         finally:
             stop.set()
-            await courier
+            await asyncio.gather(courier, timers)
     finally:
         if app.running:
             await app.stop()
