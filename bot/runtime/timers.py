@@ -15,7 +15,10 @@ computed against the injected clock (due - clock.now()), capped at a minute so a
 the wall clock is noticed, and `wake()` cuts it short.
 
 Two instances on one database never run a timer twice: each claim re-checks, inside its
-`BEGIN IMMEDIATE` transaction, that the timer is still open and due.
+`BEGIN IMMEDIATE` transaction, that the timer is still open and due. Scheduling a
+cancelled id re-opens it (the caller's newest decision wins); a timer that ran never runs
+again. A timer whose kind has no handler here is left open and logged, to run as soon as
+a version that knows the kind starts.
 """
 
 from __future__ import annotations

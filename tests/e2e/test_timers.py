@@ -1,4 +1,4 @@
-"""Durable timers in the real bot process: daily housekeeping runs once across kill -9."""
+"""Durable timers in the real bot process: run once across kill -9, never when cancelled."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from bot.emulator import Emulator
 from bot.runtime.db import Database
-from bot.runtime.timers import FORGET_UPDATES
+from bot.runtime.timers import FORGET_UPDATES, cancel, schedule
 from tests.harness import start_process
 
 OLD = "2020-01-01T00:00:00Z"  # long past Telegram's 24-hour redelivery window
@@ -50,6 +50,18 @@ def _stamp(moment: datetime) -> str:
 
 def _day_of(timer_id: object) -> date:
     return date.fromisoformat(str(timer_id).rsplit(":", 1)[1])
+
+
+async def _schedule_and_cancel(db: Path, id: str, due: datetime) -> None:
+    database = Database(db)
+    await database.open()
+    try:
+        async with database.write() as conn:
+            await schedule(conn, id, FORGET_UPDATES, due)
+        async with database.write() as conn:
+            await cancel(conn, id)
+    finally:
+        await database.close()
 
 
 async def _kill(process: asyncio.subprocess.Process) -> None:
@@ -107,10 +119,14 @@ async def test_daily_housekeeping_runs_once_across_kill_9_and_restarts(
 
         await _kill(process)
         _sql(db, "INSERT INTO processed_updates(update_id, at) VALUES (4, ?)", (OLD,))
+        await _schedule_and_cancel(db, "housekeeping.cancelled", now - timedelta(hours=1))
         process = await start_process(emu, db)
         await asyncio.sleep(1.0)  # its start-up pass has long run: nothing is due
-        assert _timers(db) == after, "a restart the same day runs nothing again"
-        assert _updates(db) == [2, 4]
+        rows = {row[0]: row for row in _timers(db)}
+        cancelled = rows.pop("housekeeping.cancelled")
+        assert list(rows.values()) == after, "a restart the same day runs nothing again"
+        assert cancelled[2] is None, "the cancelled timer, though due, is not done"
+        assert _updates(db) == [2, 4], "the cancelled timer, though due, did not run"
 
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 5) == 0

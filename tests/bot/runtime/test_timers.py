@@ -275,6 +275,20 @@ async def test_a_cancelled_timer_never_fires(
     assert (await stored(db, "t1"))["cancelled_at"] == "2027-01-11T14:00:00Z"
 
 
+async def test_a_cancel_after_the_timer_was_listed_still_wins(
+    db: Database, clock: FrozenClock, effects: Effects
+) -> None:
+    async def cancel_the_next(conn: aiosqlite.Connection, timer: Timer) -> None:
+        await cancel(conn, "t2")
+
+    await put(db, "t1", START - timedelta(minutes=1), kind="canceller")
+    await put(db, "t2", START)
+    timers = Timers(db, clock, {KIND: effects, "canceller": cancel_the_next})
+
+    assert await timers.run_due() == 1, "t2 was listed as due, then cancelled before its turn"
+    assert effects.calls == 0
+
+
 async def test_cancel_matching_cancels_every_reminder_of_a_meeting(
     db: Database, clock: FrozenClock, timers: Timers
 ) -> None:
