@@ -15,6 +15,7 @@ from bot.runtime.inputs import PendingInputs
 from bot.runtime.outbox import Outbox
 from bot.runtime.people import People
 from bot.runtime.settings import LANGUAGES, Settings
+from bot.runtime.timers import FORGET_UPDATES, Timers, forget_updates, start_housekeeping
 from bot.staff.service import Staff
 from bot.stats.service import Stats
 from dialogs.loader import FLOWS_DIR, Form, load_form
@@ -38,6 +39,7 @@ class Core:
     pairing: Pairing
     review: Review
     stats: Stats
+    timers: Timers
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -48,8 +50,8 @@ class Core:
         return await self.inputs.clear(user_id)
 
     async def housekeeping(self) -> None:
-        """Start-up clean-up: forgets update ids older than Telegram's 24-hour redelivery."""
-        await self.db.forget_old_updates()
+        """At start, schedules the daily forgetting of old update ids unless it is scheduled."""
+        await start_housekeeping(self.db, self.clock)
 
     async def close(self) -> None:
         """Closes the database."""
@@ -79,6 +81,8 @@ async def build_core(
     db = Database(settings.db)
     await db.open()
     onboarding = Onboarding(db, clock, form)
+    timers = Timers(db, clock)
+    timers.register(FORGET_UPDATES, forget_updates(clock))
     return Core(
         settings=settings,
         db=db,
@@ -94,4 +98,5 @@ async def build_core(
         pairing=Pairing(db, clock),
         review=Review(db, clock, onboarding),
         stats=Stats(db, clock, form),
+        timers=timers,
     )

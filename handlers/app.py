@@ -98,12 +98,13 @@ async def serve(core: Core, stop: asyncio.Event) -> None:
             log.warning("could not prepare the bot (webhook, command menu): %s", error)
         log.info("polling as @%s", app.bot.username)
         courier = asyncio.create_task(deps.courier.run(stop))
+        timers = asyncio.create_task(core.timers.run(stop))
         try:
             await Poller(app, core.inbox, workers, core.settings.poll_timeout).run(stop)
         finally:
             stop.set()
             await workers.stop(grace=STOP_GRACE)
-            await courier
+            await asyncio.gather(courier, timers)
     finally:
         if app.running:
             await app.stop()

@@ -139,18 +139,6 @@ class Database:
         )
         return row is not None
 
-    async def forget_old_updates(self, days: int = 2) -> int:
-        """Drops handled updates older than `days` (Telegram redelivers for 24 hours at most).
-
-        Their times are SQLite's wall-clock time, like Telegram's window, not the injected clock.
-        """
-        async with self.write() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM inbox WHERE done_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
-                (f"-{days} days",),
-            )
-            return cursor.rowcount
-
     async def schema_version(self) -> int:
         """Returns the highest applied migration."""
         row = await self.fetchone("SELECT MAX(version) FROM schema_migrations")

@@ -164,4 +164,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE pairs ADD COLUMN ended_update INTEGER",
         ),
     ),
+    Migration(
+        5,
+        "durable timers",
+        (
+            """CREATE TABLE timers (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                subject INTEGER,
+                due_at TEXT NOT NULL,
+                payload TEXT NOT NULL DEFAULT '{}',
+                created_at TEXT NOT NULL,
+                done_at TEXT,
+                cancelled_at TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                next_try_at TEXT
+            )""",
+            "CREATE INDEX timers_open ON timers(due_at)"
+            " WHERE done_at IS NULL AND cancelled_at IS NULL",
+        ),
+    ),
 )

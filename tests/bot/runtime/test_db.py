@@ -268,24 +268,6 @@ async def test_using_a_closed_database_is_an_error(tmp_path: Path) -> None:
             pass
 
 
-async def test_old_update_ids_are_forgotten(tmp_path: Path) -> None:
-    db = Database(tmp_path / "old.db")
-    await db.open()
-    try:
-        async with db.write() as conn:
-            await conn.execute(
-                "INSERT INTO inbox(update_id, person, body, received_at, applied_at, done_at)"
-                " VALUES (1, 5, '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',"
-                " strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days'))"
-            )
-        async with db.write(update_id=2):
-            pass
-        assert await db.forget_old_updates() == 1
-        assert not await db.is_applied(1) and await db.is_applied(2)
-    finally:
-        await db.close()
-
-
 async def test_a_read_after_a_commit_sees_it_while_other_reads_run(tmp_path: Path) -> None:
     """Concurrent reads share one connection: none may pin an older snapshot for the others."""
     db = Database(tmp_path / "snap.db")
