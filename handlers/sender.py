@@ -17,7 +17,10 @@ from handlers.limits import RateLimiter, seconds_of
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 4
+# Waits between attempts of an interactive reply on network errors and 5xx: about 30 s in
+# all, which outlasts a short Bot API outage; only this person's worker waits meanwhile.
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+MAX_PAUSES = 5  # 429s in a row waited out for one reply before it counts as a failure
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -66,18 +69,21 @@ class Sender:
         return [await self.deliver_one(reply) for reply in replies]
 
     async def deliver_one(self, reply: Reply) -> Message | None:
-        """Sends one interactive reply: waits out 429s, retries network errors a few times."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        """Sends one interactive reply: waits out 429s, retries network errors for ~30 s."""
+        delays = iter(RETRY_DELAYS)
+        pauses = 0
+        while True:
             result = await self.attempt(reply)
             if result.status != Status.RETRY:
                 return result.message
-            if result.retry_after:
+            if result.retry_after and pauses < MAX_PAUSES:
+                pauses += 1
                 continue  # the limiter holds the next attempt until the pause is over
-            if attempt == MAX_ATTEMPTS:
+            delay = next(delays, None)
+            if delay is None:
                 log.error("giving up on a %s: %s", type(reply).__name__, result.reason)
                 return None
-            await asyncio.sleep(0.5 * 2**attempt)
-        return None
+            await asyncio.sleep(delay)
 
     async def attempt(self, reply: Reply, bulk: bool = False) -> Attempt:
         """Sends once, after waiting for a slot; says what happened in Telegram's terms."""

@@ -9,7 +9,8 @@ from telegram import Bot
 
 from bot.emulator import Emulator
 from bot.runtime.replies import Button, Edit, Send, Toast
-from handlers.sender import RateLimiter, Sender
+from handlers.limits import RateLimiter
+from handlers.sender import Sender
 
 
 @pytest.fixture
@@ -88,21 +89,3 @@ async def test_not_modified_and_other_400s_are_not_fatal(emu: Emulator) -> None:
     assert any("message is not modified" in d for d in descriptions)
     assert any("can't parse entities" in d for d in descriptions)
     assert [m.text for m in emu.bot_messages(uid)] == ["Question"]
-
-
-async def test_the_limiter_lets_a_burst_through_then_keeps_any_window_under_the_limit() -> None:
-    now = [0.0]
-
-    async def sleep(seconds: float) -> None:
-        now[0] += max(seconds, 0.0)
-
-    limiter = RateLimiter(limit=29, window=1.05, clock=lambda: now[0], sleep=sleep)
-    sent = []
-    for _ in range(70):
-        await limiter.wait()
-        sent.append(now[0])
-    assert sent[:29] == [0.0] * 29, "a burst up to the limit waits for nothing"
-    assert sent[29] == 1.05 and sent[58] == 2.1
-    for index, instant in enumerate(sent):
-        in_window = [other for other in sent[: index + 1] if other > instant - 1.05]
-        assert len(in_window) <= 29
