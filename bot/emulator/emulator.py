@@ -13,7 +13,7 @@ from bot.emulator.api import BotApi
 from bot.emulator.control import ControlRoutes
 from bot.emulator.messaging import UPLOAD_LIMIT
 from bot.emulator.objects import member_update, message_api
-from bot.emulator.rate import RateLimit
+from bot.emulator.rate import ChatRateLimit, RateLimit
 from bot.emulator.server import BotApiRoutes
 from bot.emulator.spec import load_spec
 from bot.emulator.state import CallbackResult, Clock, EmuMessage, EmuUser, State, SystemClock
@@ -33,6 +33,7 @@ class Emulator:
         rate_limit_per_second: int | None = 30,
         clock: Clock | None = None,
         bot_first_name: str = "Passerelle",
+        per_chat: tuple[int, float] | None = (30, 30.0),
     ) -> None:
         if not _TOKEN.match(token):
             raise ValueError("token must look like a Telegram token: '<digits>:<secret>'")
@@ -41,6 +42,7 @@ class Emulator:
         self.clock: Clock = clock or SystemClock()
         self.state = State(self.clock)
         self.rate = RateLimit(rate_limit_per_second, self.clock) if rate_limit_per_second else None
+        self.per_chat = ChatRateLimit(*per_chat, self.clock) if per_chat else None
         me = {
             "id": int(token.split(":", 1)[0]),
             "is_bot": True,
@@ -52,7 +54,7 @@ class Emulator:
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
-        self.api = BotApi(self.state, load_spec(), me, self.rate)
+        self.api = BotApi(self.state, load_spec(), me, self.rate, self.per_chat)
         self._routes = BotApiRoutes(self.api, token)
         self.app = web.Application(client_max_size=UPLOAD_LIMIT + 1024 * 1024)
         self._routes.register(self.app)
@@ -113,6 +115,8 @@ class Emulator:
         self.state.reset()
         if self.rate is not None:
             self.rate.reset()
+        if self.per_chat is not None:
+            self.per_chat.reset()
 
     def add_user(
         self,
