@@ -9,7 +9,7 @@ from typing import Any
 from bot.emulator.content import check_commands, check_language
 from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.messaging import Messaging
-from bot.emulator.rate import RateLimit
+from bot.emulator.rate import ChatRateLimit, RateLimit
 from bot.emulator.spec import Spec, Upload
 from bot.emulator.state import DEFAULT_UPDATES, OPT_IN_UPDATES, State
 
@@ -36,12 +36,13 @@ class BotApi:
         spec: Spec,
         me: dict[str, Any],
         rate: RateLimit | None,
+        per_chat: ChatRateLimit | None = None,
     ) -> None:
         self.state = state
         self.spec = spec
         self.me = me
         self.bot = {k: me[k] for k in ("id", "is_bot", "first_name", "username")}
-        self.messaging = Messaging(state, self.bot, rate)
+        self.messaging = Messaging(state, self.bot, rate, per_chat)
         self.commands: dict[tuple[ScopeKey, str], list[dict[str, str]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.texts: dict[tuple[str, str], str] = {}

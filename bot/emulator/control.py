@@ -1,10 +1,10 @@
-"""HTTP control surface under `/_emu/`: people, their messages and presses, for the playground."""
+"""HTTP control surface under `/_emu/`: people, their messages and presses, Telegram's faults."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from aiohttp import web
@@ -13,10 +13,26 @@ if TYPE_CHECKING:
     from bot.emulator.emulator import Emulator
 
 MAX_WAIT = 30.0
+T = TypeVar("T")
+_FAULT_FIELDS = frozenset(
+    {"method", "chat_id", "status", "description", "retry_after", "times", "seconds", "hang"}
+)
 
 
 def _error(status: int, message: str, **extra: Any) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
+
+
+def _optional(body: dict[str, Any], name: str, kind: type[T]) -> T | None:
+    """Returns body[name] checked to be of `kind` (an int is a float; a bool is no int)."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return value  # type: ignore[return-value]
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ValueError(f"{name} must be of type {kind.__name__}")
+    return value
 
 
 class ControlRoutes:
@@ -38,6 +54,13 @@ class ControlRoutes:
         r.add_get("/_emu/users/{id}/commands", self.commands)
         r.add_get("/_emu/files/{file_id}", self.file)
         r.add_post("/_emu/reset", self.reset)
+        r.add_get("/_emu/faults", self.list_faults)
+        r.add_post("/_emu/faults", self.create_fault)
+        r.add_delete("/_emu/faults", self.clear_faults)
+        r.add_delete("/_emu/faults/{id}", self.delete_fault)
+        r.add_get("/_emu/holds", self.list_holds)
+        r.add_post("/_emu/holds", self.create_hold)
+        r.add_delete("/_emu/holds/{id}", self.release_hold)
 
     async def _body(self, request: web.Request) -> dict[str, Any]:
         try:
@@ -177,3 +200,70 @@ class ControlRoutes:
         """POST /_emu/reset."""
         self.emu.reset()
         return web.json_response({"ok": True, "version": self.emu.state.version})
+
+    async def list_faults(self, request: web.Request) -> web.Response:
+        """GET /_emu/faults: the live faults, with their hits."""
+        now = self.emu.clock.now()
+        return web.json_response([f.to_json(now) for f in self.emu.faults.live()])
+
+    async def create_fault(self, request: web.Request) -> web.Response:
+        """POST /_emu/faults {method?, chat_id?, status?, description?, retry_after?, times?,
+        seconds?, hang?}."""
+        body = await self._body(request)
+        unknown = set(body) - _FAULT_FIELDS
+        if unknown:
+            return _error(400, f"unknown fields: {sorted(unknown)}")
+        try:
+            status = _optional(body, "status", int)
+            fault = self.emu.fault(
+                _optional(body, "method", str),
+                _optional(body, "chat_id", int),
+                status=500 if status is None else status,
+                description=_optional(body, "description", str),
+                retry_after=_optional(body, "retry_after", int),
+                times=_optional(body, "times", int),
+                seconds=_optional(body, "seconds", float),
+                hang=_optional(body, "hang", bool) or False,
+            )
+        except ValueError as err:
+            return _error(400, str(err))
+        return web.json_response(fault.to_json(self.emu.clock.now()), status=201)
+
+    async def delete_fault(self, request: web.Request) -> web.Response:
+        """DELETE /_emu/faults/{id}."""
+        raw = request.match_info["id"]
+        fault = next((f for f in self.emu.faults.live() if str(f.id) == raw), None)
+        if fault is None:
+            return _error(404, f"no fault {raw}")
+        fault.clear()
+        return web.json_response({"ok": True, "hits": fault.hits})
+
+    async def clear_faults(self, request: web.Request) -> web.Response:
+        """DELETE /_emu/faults: clears every fault and releases every hold."""
+        self.emu.clear_faults()
+        return web.json_response({"ok": True})
+
+    async def list_holds(self, request: web.Request) -> web.Response:
+        """GET /_emu/holds."""
+        return web.json_response([h.to_json() for h in self.emu.faults.holds])
+
+    async def create_hold(self, request: web.Request) -> web.Response:
+        """POST /_emu/holds {method?, chat_id?}."""
+        body = await self._body(request)
+        unknown = set(body) - {"method", "chat_id"}
+        if unknown:
+            return _error(400, f"unknown fields: {sorted(unknown)}")
+        try:
+            hold = self.emu.hold(_optional(body, "method", str), _optional(body, "chat_id", int))
+        except ValueError as err:
+            return _error(400, str(err))
+        return web.json_response(hold.to_json(), status=201)
+
+    async def release_hold(self, request: web.Request) -> web.Response:
+        """DELETE /_emu/holds/{id}: sends the held answers."""
+        raw = request.match_info["id"]
+        hold = next((h for h in self.emu.faults.holds if str(h.id) == raw), None)
+        if hold is None:
+            return _error(404, f"no hold {raw}")
+        hold.release()
+        return web.json_response(hold.to_json())

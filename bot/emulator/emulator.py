@@ -1,4 +1,31 @@
-"""The Emulator: a strict local Telegram Bot API server plus the people who talk to the bot."""
+"""The Emulator: a strict local Telegram Bot API server plus the people who talk to the bot.
+
+Telegram's faults, for the tests of the delivery engine (see bot/emulator/faults.py):
+
+- `emu.fault(method=None, chat_id=None, *, status=500, description=None, retry_after=None,
+  times=None, seconds=None, hang=False) -> Fault` answers matching calls with a Telegram error
+  and no effect: `fault("sendMessage", uid, status=429, retry_after=60)`,
+  `fault("getUpdates", status=409)`, `fault(status=502, seconds=15)`,
+  `fault("sendMessage", uid, status=403)` ("Forbidden: bot was blocked by the user"),
+  `fault("sendMessage", uid, status=400, description="chat not found")`. With `hang=True`
+  the call gets no answer until the fault is cleared or expires, then is processed normally.
+  `times=N` catches the next N matching calls; `seconds=S` lasts S seconds of `emu.clock`.
+  `Fault.clear()`, `Fault.hits`, `Fault.calls`; `emu.clear_faults()` clears every fault and
+  releases every hold; `emu.reset()` does too.
+- `emu.hold(method=None, chat_id=None) -> Hold` applies matching calls (the message is in the
+  chat) but keeps their answers back until `hold.release()`; `await hold.wait(count=1,
+  timeout=5.0)` waits until that many calls are held; `hold.calls` lists them as (method,
+  params). When the emulator stops, held and hanging calls have their connection closed.
+- Flood control: `rate_limit_per_second` (30) calls overall and `per_chat` (30 in any 30 s) to
+  one chat, counting sendMessage, sendDocument, sendPhoto and the edits; beyond them a 429
+  with `retry_after`. None disables either.
+- Faulted calls are in `emu.requests` and `emu.errors` like any other; held calls are in
+  `emu.requests` and in their hold's `calls`.
+- Over HTTP: POST /_emu/faults {method?, chat_id?, status?, description?, retry_after?,
+  times?, seconds?, hang?} -> {id, ...}, GET /_emu/faults (with hits), DELETE /_emu/faults/{id},
+  DELETE /_emu/faults; POST /_emu/holds {method?, chat_id?} -> {id, ...}, GET /_emu/holds,
+  DELETE /_emu/holds/{id} (release).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +38,10 @@ from aiohttp import web
 
 from bot.emulator.api import BotApi
 from bot.emulator.control import ControlRoutes
+from bot.emulator.faults import Fault, Faults, Hold
 from bot.emulator.messaging import UPLOAD_LIMIT
 from bot.emulator.objects import member_update, message_api
-from bot.emulator.rate import RateLimit
+from bot.emulator.rate import ChatRateLimit, RateLimit
 from bot.emulator.server import BotApiRoutes
 from bot.emulator.spec import load_spec
 from bot.emulator.state import CallbackResult, Clock, EmuMessage, EmuUser, State, SystemClock
@@ -33,6 +61,7 @@ class Emulator:
         rate_limit_per_second: int | None = 30,
         clock: Clock | None = None,
         bot_first_name: str = "Passerelle",
+        per_chat: tuple[int, float] | None = (30, 30.0),
     ) -> None:
         if not _TOKEN.match(token):
             raise ValueError("token must look like a Telegram token: '<digits>:<secret>'")
@@ -41,6 +70,7 @@ class Emulator:
         self.clock: Clock = clock or SystemClock()
         self.state = State(self.clock)
         self.rate = RateLimit(rate_limit_per_second, self.clock) if rate_limit_per_second else None
+        self.per_chat = ChatRateLimit(*per_chat, self.clock) if per_chat else None
         me = {
             "id": int(token.split(":", 1)[0]),
             "is_bot": True,
@@ -52,8 +82,9 @@ class Emulator:
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
-        self.api = BotApi(self.state, load_spec(), me, self.rate)
-        self._routes = BotApiRoutes(self.api, token)
+        self.api = BotApi(self.state, load_spec(), me, self.rate, self.per_chat)
+        self.faults = Faults(self.clock, self.api.spec.canonical)
+        self._routes = BotApiRoutes(self.api, token, self.faults)
         self.app = web.Application(client_max_size=UPLOAD_LIMIT + 1024 * 1024)
         self._routes.register(self.app)
         ControlRoutes(self).register(self.app)
@@ -91,6 +122,7 @@ class Emulator:
         if self._runner is not None:
             raise RuntimeError("emulator already started")
         self.api.closing = False
+        self.faults.closing = False
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
@@ -101,18 +133,54 @@ class Emulator:
         self.port = int(sockets[0][1]) if sockets else port
 
     async def stop(self) -> None:
-        """Ends pending long polls and stops serving."""
+        """Ends pending long polls, hangs up on held and hanging calls, and stops serving."""
         self.api.closing = True
         self.state.changed.notify()
+        self.faults.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
 
     def reset(self) -> None:
-        """Forgets people, chats, files and pending updates; keeps token, commands and settings."""
+        """Forgets people, chats, files, pending updates and faults; keeps commands and settings."""
         self.state.reset()
+        self.clear_faults()
         if self.rate is not None:
             self.rate.reset()
+        if self.per_chat is not None:
+            self.per_chat.reset()
+
+    def fault(
+        self,
+        method: str | None = None,
+        chat_id: int | None = None,
+        *,
+        status: int = 500,
+        description: str | None = None,
+        retry_after: int | None = None,
+        times: int | None = None,
+        seconds: float | None = None,
+        hang: bool = False,
+    ) -> Fault:
+        """Makes matching calls fail like Telegram (or hang); see the module docstring."""
+        return self.faults.add(
+            method,
+            chat_id,
+            status=status,
+            description=description,
+            retry_after=retry_after,
+            times=times,
+            seconds=seconds,
+            hang=hang,
+        )
+
+    def hold(self, method: str | None = None, chat_id: int | None = None) -> Hold:
+        """Applies matching calls but keeps their answers until `release()`."""
+        return self.faults.hold(method, chat_id)
+
+    def clear_faults(self) -> None:
+        """Clears every fault (hanging calls go on) and releases every hold."""
+        self.faults.clear()
 
     def add_user(
         self,

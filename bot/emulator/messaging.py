@@ -10,7 +10,7 @@ from typing import Any
 from bot.emulator.content import check_markup, formatted
 from bot.emulator.errors import ApiError, bad_request, forbidden
 from bot.emulator.objects import chat_full_info, message_api
-from bot.emulator.rate import RateLimit
+from bot.emulator.rate import ChatRateLimit, RateLimit, too_many_requests
 from bot.emulator.spec import Upload
 from bot.emulator.state import CallbackResult, Chat, EmuDocument, EmuMessage, State, StoredFile
 
@@ -68,10 +68,17 @@ def image_size(data: bytes) -> tuple[int, int] | None:
 class Messaging:
     """Sending, editing, deleting, files and callback answers, checked like Telegram."""
 
-    def __init__(self, state: State, bot: dict[str, Any], rate: RateLimit | None) -> None:
+    def __init__(
+        self,
+        state: State,
+        bot: dict[str, Any],
+        rate: RateLimit | None,
+        per_chat: ChatRateLimit | None = None,
+    ) -> None:
         self.state = state
         self.bot = bot
         self.rate = rate
+        self.per_chat = per_chat
 
     def chat(self, chat_id: Any) -> Chat:
         """Returns the chat for a chat_id parameter, or raises `chat not found`."""
@@ -85,9 +92,18 @@ class Messaging:
         if not chat.user.started:
             raise forbidden("bot can't initiate conversation with a user")
 
-    def _flood(self) -> None:
+    def _flood(self, chat_id: int) -> None:
+        # A refused call counts against neither limit, as with Telegram.
+        waits = [
+            self.rate.retry_after() if self.rate is not None else None,
+            self.per_chat.retry_after(chat_id) if self.per_chat is not None else None,
+        ]
+        if any(w is not None for w in waits):
+            raise too_many_requests(max(w for w in waits if w is not None))
         if self.rate is not None:
-            self.rate.check()
+            self.rate.record()
+        if self.per_chat is not None:
+            self.per_chat.record(chat_id)
 
     def _context(self, p: dict[str, Any]) -> None:
         if p.get("business_connection_id"):
@@ -124,7 +140,7 @@ class Messaging:
         markup = self._markup(p)
         reply_to = self._reply_to(chat, p)
         self._access(chat)
-        self._flood()
+        self._flood(chat.user.id)
         html = p["text"] if (p.get("parse_mode") or "").lower() == "html" else None
         message = self.state.new_message(
             chat,
@@ -186,7 +202,7 @@ class Messaging:
         reply_to = self._reply_to(chat, p)
         stored = self._file(p, kind, kind)
         self._access(chat)
-        self._flood()
+        self._flood(chat.user.id)
         html = p.get("caption") if (p.get("parse_mode") or "").lower() == "html" else None
         document = None
         if kind == "document":
@@ -243,7 +259,7 @@ class Messaging:
     ) -> Any:
         if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
             raise bad_request(NOT_MODIFIED)
-        self._flood()
+        self._flood(message.chat_id)
         message.text, message.entities, message.reply_markup = text, entities, markup
         message.html = html
         message.edited = True

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import BodyPartReader, web
 
 from bot.emulator.api import BotApi
 from bot.emulator.errors import ApiError
+from bot.emulator.faults import Faults
 from bot.emulator.spec import Upload
 
 log = logging.getLogger(__name__)
@@ -61,12 +63,21 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     return params
 
 
-class BotApiRoutes:
-    """Serves the Bot API over HTTP and records every request and error."""
+def _hang_up(request: web.Request) -> NoReturn:
+    """Closes the connection without an answer (the client sees the server disconnect)."""
+    if request.transport is not None:
+        request.transport.close()
+    # aiohttp ends a cancelled handler quietly, without writing a response.
+    raise asyncio.CancelledError
 
-    def __init__(self, api: BotApi, token: str) -> None:
+
+class BotApiRoutes:
+    """Serves the Bot API over HTTP, with the injected faults, and records requests and errors."""
+
+    def __init__(self, api: BotApi, token: str, faults: Faults) -> None:
         self.api = api
         self.token = token
+        self.faults = faults
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[tuple[str, int, str]] = []
 
@@ -76,9 +87,10 @@ class BotApiRoutes:
         app.router.add_get("/file/bot{token}/{path:.+}", self.download)
 
     async def handle(self, request: web.Request) -> web.Response:
-        """Answers one Bot API call."""
+        """Answers one Bot API call, unless a fault or a hold says otherwise."""
         method = request.match_info["method"]
         params: dict[str, Any] = {}
+        applied = False
         try:
             if request.match_info["token"] != self.token:
                 raise UNAUTHORIZED
@@ -86,12 +98,21 @@ class BotApiRoutes:
                 raise NOT_FOUND
             params = await read_params(request)
             self.requests.append((method, params))
-            result = await self.api.call(method, params)
+            while (fault := self.faults.catch(method, params)) is not None:
+                if not fault.hang:
+                    raise fault.error()
+                if not await self.faults.hang(fault) or request.transport is None:
+                    _hang_up(request)
+            applied = True
+            response = api_response(await self.api.call(method, params))
         except ApiError as error:
             self.errors.append((method, error.code, error.description))
             log.debug("%s -> %s %s", method, error.code, error.description)
-            return error_response(error)
-        return api_response(result)
+            response = error_response(error)
+        hold = self.faults.holding(method, params) if applied else None
+        if hold is not None and not await hold.keep(method, params):
+            _hang_up(request)
+        return response
 
     async def download(self, request: web.Request) -> web.StreamResponse:
         """Serves a file by the file_path getFile returned."""

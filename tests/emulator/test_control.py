@@ -91,3 +91,61 @@ async def test_playground_can_mount_routes(emu: Emulator) -> None:
             assert (await http.get("/")).text == "page"
     finally:
         await fresh.stop()
+
+
+async def test_faults_over_http(emu: Emulator, awa: int, http: httpx.AsyncClient) -> None:
+    created = await http.post(
+        "/_emu/faults",
+        json={"method": "sendMessage", "chat_id": awa, "status": 429, "retry_after": 60},
+    )
+    assert created.status_code == 201
+    fid = created.json()["id"]
+    assert (await call(http, emu, "sendMessage", chat_id=awa, text="x"))[1]["parameters"] == {
+        "retry_after": 60
+    }
+    [listed] = (await http.get("/_emu/faults")).json()
+    assert listed["id"] == fid and listed["hits"] == 1 and listed["status"] == 429
+    assert listed["description"] == "Too Many Requests: retry after 60"
+    assert (await http.delete(f"/_emu/faults/{fid}")).json() == {"ok": True, "hits": 1}
+    assert (await http.delete(f"/_emu/faults/{fid}")).status_code == 404
+    assert (await call(http, emu, "sendMessage", chat_id=awa, text="y"))[0] == 200
+
+    await http.post("/_emu/faults", json={"status": 502, "times": 3})
+    await http.post("/_emu/faults", json={"method": "getUpdates", "hang": True, "seconds": 5})
+    assert [f["hang"] for f in (await http.get("/_emu/faults")).json()] == [False, True]
+    assert (await http.delete("/_emu/faults")).json() == {"ok": True}
+    assert (await http.get("/_emu/faults")).json() == []
+
+
+async def test_fault_requests_telegram_would_never_answer_are_refused(
+    http: httpx.AsyncClient,
+) -> None:
+    for body in (
+        {"method": "sendMesage"},
+        {"status": 400},
+        {"status": "500"},
+        {"status": 0},
+        {"chat_id": True},
+        {"times": 0},
+        {"retry_after": 5},
+        {"hang": "yes"},
+        {"colour": "red"},
+    ):
+        refused = await http.post("/_emu/faults", json=body)
+        assert refused.status_code == 400, body
+        assert "error" in refused.json()
+    assert (await http.get("/_emu/faults")).json() == []
+
+
+async def test_holds_over_http(emu: Emulator, awa: int, http: httpx.AsyncClient) -> None:
+    created = await http.post("/_emu/holds", json={"method": "sendMessage", "chat_id": awa})
+    hid = created.json()["id"]
+    pending = asyncio.create_task(call(http, emu, "sendMessage", chat_id=awa, text="held"))
+    await emu.faults.holds[0].wait()
+    assert (await http.get("/_emu/holds")).json()[0]["held"] == 1
+    assert [m.text for m in emu.bot_messages(awa)] == ["held"]
+    released = (await http.delete(f"/_emu/holds/{hid}")).json()
+    assert released["released"] is True
+    assert (await pending)[0] == 200
+    assert (await http.delete(f"/_emu/holds/{hid}")).status_code == 404
+    assert (await http.post("/_emu/holds", json={"method": "nope"})).status_code == 400

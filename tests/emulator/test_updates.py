@@ -100,19 +100,25 @@ async def test_drop_pending_updates(emu: Emulator, http: httpx.AsyncClient) -> N
 async def test_rate_limit_returns_429_with_retry_after(
     emu: Emulator, awa: int, http: httpx.AsyncClient, clock: FakeClock
 ) -> None:
-    for i in range(30):
-        status, _ = await call(http, emu, "sendMessage", chat_id=awa, text=f"m{i}")
+    people = [awa]
+    for i in range(5):
+        people.append(emu.add_user(f"P{i}"))
+        await emu.send_text(people[-1], "hi")
+    for i in range(30):  # 5 to each of 6 people: within every per-chat limit
+        status, _ = await call(http, emu, "sendMessage", chat_id=people[i % 6], text=f"m{i}")
         assert status == 200
     assert (await call(http, emu, "sendChatAction", chat_id=awa, action="typing"))[0] == 200
-    assert await call(http, emu, "sendMessage", chat_id=awa, text="over") == error(
+    newcomer = emu.add_user("Zoe")
+    await emu.send_text(newcomer, "hi")
+    assert await call(http, emu, "sendMessage", chat_id=newcomer, text="over") == error(
         429, "Too Many Requests: retry after 1", retry_after=1
     )
     clock.advance(1.01)
-    assert (await call(http, emu, "sendMessage", chat_id=awa, text="again"))[0] == 200
+    assert (await call(http, emu, "sendMessage", chat_id=newcomer, text="again"))[0] == 200
 
 
-async def test_rate_limit_can_be_disabled(clock: FakeClock) -> None:
-    emu = Emulator(rate_limit_per_second=None, clock=clock)
+async def test_rate_limits_can_be_disabled(clock: FakeClock) -> None:
+    emu = Emulator(rate_limit_per_second=None, per_chat=None, clock=clock)
     await emu.start()
     try:
         uid = emu.add_user("Awa")
@@ -120,6 +126,33 @@ async def test_rate_limit_can_be_disabled(clock: FakeClock) -> None:
         async with httpx.AsyncClient(base_url=emu.base_url) as http:
             for i in range(40):
                 assert (await call(http, emu, "sendMessage", chat_id=uid, text=str(i)))[0] == 200
+    finally:
+        await emu.stop()
+
+
+async def test_per_chat_flood_limit_then_recovery(clock: FakeClock) -> None:
+    emu = Emulator(clock=clock, per_chat=(5, 3.0))
+    await emu.start()
+    try:
+        awa, bea = emu.add_user("Awa"), emu.add_user("Bea")
+        await emu.send_text(awa, "hi")
+        await emu.send_text(bea, "hi")
+        async with httpx.AsyncClient(base_url=emu.base_url) as http:
+            for i in range(4):
+                assert (await call(http, emu, "sendMessage", chat_id=awa, text=str(i)))[0] == 200
+            mid = emu.bot_messages(awa)[0].message_id
+            edit = await call(http, emu, "editMessageText", chat_id=awa, message_id=mid, text="e")
+            assert edit[0] == 200
+            assert (await call(http, emu, "sendChatAction", chat_id=awa, action="typing"))[0] == 200
+            assert await call(http, emu, "sendMessage", chat_id=awa, text="5") == error(
+                429, "Too Many Requests: retry after 3", retry_after=3
+            )
+            assert (await call(http, emu, "sendMessage", chat_id=bea, text="b"))[0] == 200
+            clock.advance(1.5)
+            assert (await call(http, emu, "sendMessage", chat_id=awa, text="6"))[0] == 429
+            clock.advance(1.5)
+            assert (await call(http, emu, "sendMessage", chat_id=awa, text="7"))[0] == 200
+        assert [m.text for m in emu.bot_messages(awa)] == ["e", "1", "2", "3", "7"]
     finally:
         await emu.stop()
 
