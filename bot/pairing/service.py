@@ -140,9 +140,10 @@ class Paired:
     """A pair that was just formed."""
 
     pair: Pair
-    mentor: Participant
+    mentor: Participant  # as she was just before the pair was formed
     mentee: Participant
     overridden: tuple[Issue, ...]
+    places_left: int  # the mentor's, now that the pair is formed
 
 
 @dataclass(frozen=True)
@@ -403,7 +404,7 @@ class Pairing:
             },
         )
         pair = Pair(pair_id, mentor.user_id, mentee.user_id, now, bool(issues), None)
-        return Paired(pair, mentor, mentee, issues)
+        return Paired(pair, mentor, mentee, issues, max(0, mentor.places_left - 1))
 
     async def create_many(
         self,
@@ -474,7 +475,10 @@ class Pairing:
 
     async def formed_by(self, update_id: int) -> list[Paired]:
         """The pairs one update formed (shown again when that update is handled again)."""
-        return [Paired(*found, ()) for found in await self._by_update("created", update_id)]
+        return [
+            Paired(pair, mentor, mentee, (), mentor.places_left)
+            for pair, mentor, mentee in await self._by_update("created", update_id)
+        ]
 
     async def ended_by(self, update_id: int) -> list[Ended]:
         """The pairs one update ended (shown again when that update is handled again)."""

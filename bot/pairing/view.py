@@ -207,7 +207,7 @@ def paired_text(t: Translator, paired: Paired) -> str:
     ]
     if paired.overridden:
         lines.append(t("Override recorded."))
-    left = max(0, mentor.places_left - 1)
+    left = paired.places_left
     lines.append(
         t.plural("The mentor has {count} place left.", "The mentor has {count} places left.", left)
     )

@@ -93,7 +93,7 @@ async def test_kill_9_after_approve_tells_the_candidate_exactly_once(
     await seed(db, (zoe, "mentee", "pending"))
     env = {"PASSERELLE_ADMINS": str(nadia.uid)}
     async with bot_process(emu, db, **env) as holder:
-        await nadia.send("/review", expect="Approve")
+        await nadia.send("/review", expect="waiting for review")
         held = emu.hold(chat_id=nadia.uid)  # her answer is in flight when the bot dies
         stuck = emu.fault(chat_id=zoe.uid, hang=True)  # and so is the candidate's notice
         await nadia.tap("Approve")
@@ -147,9 +147,10 @@ async def test_kill_9_after_pair_and_pair_all_introduces_everyone_exactly_once(
             await emu.wait_for(person.uid, since=0, timeout=10)
         await emu.wait_for(nadia.uid, contains="Chloé", since=0, timeout=5)
 
-        await nadia.send("/pair", expect="Pair all")
+        await nadia.send("/pair", expect="suggested pairs")
+        await emu.wait_for(nadia.uid, predicate=lambda m: "Pair all" in str(m.buttons), since=0)
         held = emu.hold(chat_id=nadia.uid)
-        stuck = [emu.fault(chat_id=p.uid, hang=True) for p in (*mentors, *mentees)]
+        stuck = [emu.fault(chat_id=p.uid, hang=True) for p in (chloe, *mentors, *mentees)]
         await nadia.tap("Pair all")
         await held.wait(1)
         await kill_9(holder)
@@ -158,13 +159,17 @@ async def test_kill_9_after_pair_and_pair_all_introduces_everyone_exactly_once(
             fault.clear()
         held.release()
         holder[0] = await start_process(emu, db, **env)
-        for person in (*mentors, *mentees):
-            await emu.wait_for(person.uid, since=0, timeout=10)
         await settled(db)
         await emu.wait_for(nadia.uid, contains="3 pairs formed", since=0, timeout=5)
-        await asyncio.sleep(0.5)
-    for person in (chloe, awa, *mentors, *mentees):
-        assert len(received(person)) == 1, (person.uid, received(person))
+        await asyncio.sleep(0.5)  # time enough for a second copy to show up
+    assert len(rows(db, "SELECT id FROM pairs WHERE ended_at IS NULL")) == 4
+    everyone = (chloe, awa, *mentors, *mentees)
+    owed = {p.uid: rows(db, "SELECT COUNT(*) FROM outbox WHERE chat_id = ?", (p.uid,))[0][0]
+            for p in everyone}  # fmt: skip
+    assert sum(owed.values()) == 8, "two introductions for each of the four pairs"
+    assert rows(db, "SELECT DISTINCT status FROM outbox") == [("sent",)]
+    for person in everyone:
+        assert len(received(person)) == owed[person.uid], (person.uid, received(person))
 
 
 async def test_a_60_s_retry_after_on_one_chat_delays_nobody_else(
