@@ -5,10 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sqlite3
+import subprocess
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
+
+import pytest
 
 from bot.core import Core, build_core
 from bot.emulator import CallbackResult, Emulator, EmuMessage
@@ -134,8 +140,17 @@ async def start_bot(emu: Emulator, db: Path, **overrides: object) -> Running:
     return Running(emu, core, stop, task)
 
 
-async def start_process(emu: Emulator, db: Path, **env: str) -> asyncio.subprocess.Process:
-    """Starts `passerelle run` as a real subprocess against the emulator; waits until it polls."""
+async def start_process(
+    emu: Emulator,
+    db: Path,
+    args: Sequence[str] = ("run",),
+    stdout: int | IO[bytes] = asyncio.subprocess.DEVNULL,
+    **env: str,
+) -> asyncio.subprocess.Process:
+    """Starts `passerelle run` (or `args`) as a real subprocess against the emulator.
+
+    Waits until it polls.
+    """
     variables = {
         **os.environ,
         "PASSERELLE_TOKEN": emu.token,
@@ -153,9 +168,9 @@ async def start_process(emu: Emulator, db: Path, **env: str) -> asyncio.subproce
         sys.executable,
         "-m",
         "bot.cli",
-        "run",
+        *args,
         env=variables,
-        stdout=asyncio.subprocess.DEVNULL,
+        stdout=stdout,
         stderr=asyncio.subprocess.PIPE,
     )
     for _ in range(400):
@@ -166,3 +181,29 @@ async def start_process(emu: Emulator, db: Path, **env: str) -> asyncio.subproce
             raise AssertionError((await process.stderr.read()).decode())
         await asyncio.sleep(0.025)
     raise AssertionError("the bot process did not start polling")
+
+
+def make_database(path: Path) -> None:
+    """A valid SQLite database file (not in WAL mode), as another program might leave it."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE t(x)")
+        conn.commit()
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Makes a file read-only even for root (immutable), or skips where that is impossible."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        path.parent.chmod(0o555)
+        try:
+            yield
+        finally:
+            path.parent.chmod(0o755)
+        return
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a file read-only for root here (chattr +i)")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)

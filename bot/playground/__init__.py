@@ -12,18 +12,16 @@ import sys
 from pathlib import Path
 
 from bot.playground.playground import PRESETS, Persona, Playground
-from bot.runtime.settings import load_settings
 
 __all__ = ["PRESETS", "Persona", "Playground", "run_playground"]
 
 
 async def run_playground(args: argparse.Namespace) -> int:
     """Runs the playground until SIGINT/SIGTERM; returns the exit status."""
-    if args.reminders:
-        load_settings(_env_file=None, reminders=args.reminders)
+    emulator_only = getattr(args, "emulator_only", False)
     if not getattr(args, "verbose", False):
         logging.getLogger().setLevel(logging.WARNING)
-    playground = Playground(db=Path(args.db) if args.db else None, reminders=args.reminders)
+    playground = Playground(db=Path(args.db) if args.db else None, emulator_only=emulator_only)
     try:
         await playground.listen(args.host, args.port)
     except OSError as error:
@@ -38,7 +36,8 @@ async def run_playground(args: argparse.Namespace) -> int:
         )
         return 1
     try:
-        await playground.start_bot()
+        if not emulator_only:
+            await playground.start_bot()
     except Exception as error:
         await playground.stop()
         print(f"passerelle: the bot could not start in the playground: {error}", file=sys.stderr)
@@ -51,7 +50,18 @@ async def run_playground(args: argparse.Namespace) -> int:
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
-    print(f"Passerelle playground: {playground.url} — press Ctrl-C to stop", flush=True)
+    if emulator_only:
+        emu = playground.emu
+        print(
+            f"Passerelle playground (emulator only): {playground.url} — press Ctrl-C to stop\n"
+            f"Run the bot against it: PASSERELLE_TOKEN={emu.token}"
+            f" PASSERELLE_API_URL={emu.api_url} passerelle run\n"
+            "Staff personas are staff only if that bot's PASSERELLE_ADMINS lists their ids"
+            f" ({playground.url}/_emu/users).",
+            flush=True,
+        )
+    else:
+        print(f"Passerelle playground: {playground.url} — press Ctrl-C to stop", flush=True)
     try:
         waits = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(playground.died.wait())}
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)

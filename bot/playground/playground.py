@@ -83,8 +83,10 @@ class Playground:
         db: Path | None = None,
         reminders: str | None = None,
         books: Catalogs | None = None,
+        emulator_only: bool = False,
     ) -> None:
         self.reminders = reminders
+        self.emulator_only = emulator_only  # no bot of its own: one runs separately
         self.books = books
         self._tmpdir: str | None = None
         if db is None:
@@ -197,7 +199,8 @@ class Playground:
             delete_database(self.db_path)
             self.emu.reset()
             self.personas.clear()
-            await self._start_bot()
+            if not self.emulator_only:
+                await self._start_bot()
         if presets:
             await self.add_presets()
 
@@ -233,7 +236,7 @@ class Playground:
             uid = self.emu.add_user(first_name, language_code=language, username=username)
             persona = Persona(uid, staff, zone, label or ("Program staff" if staff else ""))
             self.personas[uid] = persona
-            if staff:
+            if staff and not self.emulator_only:
                 await self._make_admin(uid, first_name, username, language)
         return persona
 

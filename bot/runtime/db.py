@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -23,6 +25,10 @@ class DuplicateUpdate(Exception):
     """The Telegram update was already applied: it is not applied twice."""
 
 
+class DatabaseUnavailable(Exception):
+    """The database file cannot be opened, read or written; the message says which and why."""
+
+
 class Database:
     """The project's SQLite database (WAL, writes serialised in BEGIN IMMEDIATE)."""
 
@@ -33,19 +39,52 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     async def open(self, migrations: Sequence[Migration] = MIGRATIONS) -> None:
-        """Opens both connections and applies any migration not yet recorded."""
-        self._writer = await self._connect()
-        await self._writer.execute("PRAGMA journal_mode=WAL")
-        await self._migrate(migrations)
-        self._reader = await self._connect()
-        await self._reader.execute("PRAGMA query_only=ON")
+        """Opens both connections and applies any migration not yet recorded.
+
+        Raises DatabaseUnavailable, with nothing left open, if the folder is missing or the
+        file is not a database or cannot be written.
+        """
+        try:
+            self._create_private()
+            self._writer = await self._connect()
+            await self._writer.execute("PRAGMA journal_mode=WAL")
+            await self._migrate(migrations)
+            self._reader = await self._connect()
+            await self._reader.execute("PRAGMA query_only=ON")
+        except (sqlite3.Error, OSError) as error:
+            # An open aiosqlite connection is a running thread: left behind, it keeps the
+            # process alive after the error.
+            with contextlib.suppress(sqlite3.Error):
+                await self.close()
+            reason = error.strerror if isinstance(error, OSError) else str(error)
+            raise DatabaseUnavailable(f"cannot use the database {self.path}: {reason}") from None
+
+    def _create_private(self) -> None:
+        """Creates a missing database file readable by its owner only.
+
+        SQLite gives the -wal and -shm files the mode of the database file.
+        """
+        path = Path(self.path)
+        if self.path == ":memory:" or self.path.startswith("file:") or path.exists():
+            return
+        if not path.parent.is_dir():
+            raise DatabaseUnavailable(
+                f"cannot use the database {path}: the folder {path.parent} does not exist"
+            )
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        await conn.execute("PRAGMA synchronous=FULL")
+        try:
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute("PRAGMA synchronous=FULL")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                await conn.close()
+            raise
         return conn
 
     async def close(self) -> None:

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -62,6 +63,16 @@ class Settings(BaseSettings):
             return tuple(parse_duration(part) for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("api_url")
+    @classmethod
+    def _api_url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "must be an http:// or https:// URL such as https://api.telegram.org/bot"
+            )
+        return value
+
     @field_validator("meeting_url")
     @classmethod
     def _meeting_url_has_code(cls, value: str) -> str:
@@ -82,4 +93,5 @@ def load_settings(**overrides: object) -> Settings:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
         variable = f"PASSERELLE_{field.upper()}"
-        raise SettingsError(f"invalid {variable}: {first['msg']}") from None
+        reason = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"invalid {variable}: {reason}") from None

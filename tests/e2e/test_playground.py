@@ -160,8 +160,6 @@ async def test_command_prints_the_address_and_stops_on_ctrl_c(tmp_path: Path) ->
         "playground",
         "--port",
         "0",
-        "--reminders",
-        "60s,20s",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         cwd=tmp_path,

@@ -145,3 +145,20 @@ def test_settings_are_frozen() -> None:
 
     with pytest.raises(ValueError):
         settings.admins = (1,)
+
+
+@pytest.mark.parametrize("value", ["notaurl", "api.telegram.org/bot", "ftp://host/bot", "http://"])
+def test_an_api_url_that_is_not_http_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("PASSERELLE_API_URL", value)
+
+    with pytest.raises(SettingsError, match="PASSERELLE_API_URL: must be an http"):
+        load_settings()
+
+
+@pytest.mark.parametrize("value", ["https://api.telegram.org/bot", "http://127.0.0.1:8081/bot"])
+def test_an_http_api_url(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("PASSERELLE_API_URL", value)
+
+    assert load_settings().api_url == value
