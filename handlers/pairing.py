@@ -29,6 +29,7 @@ from bot.pairing.view import (
     unknown_reference,
     usage,
 )
+from bot.runtime.arguments import not_a_reference, parse_number, parse_reference
 from bot.runtime.callbacks import BadCallback, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.i18n import Html
@@ -108,11 +109,17 @@ async def _people(core: Core, ids: Sequence[int]) -> dict[int, Person]:
 
 async def _resolve(core: Core, now: Turn, references: Sequence[str]) -> list[Person] | str:
     """Finds people by id or @username, or returns the text naming the one not found."""
+    parsed = []
+    for text in references:
+        reference = parse_reference(text)
+        if reference is None:
+            return f"{not_a_reference(now.t, text)}\n\n{usage(now.t)}"
+        parsed.append(reference)
     people = []
-    for reference in references:
+    for reference in parsed:
         person = await core.people.find(reference)
         if person is None:
-            return unknown_reference(now.t, reference)
+            return unknown_reference(now.t, str(reference))
         people.append(person)
     return people
 
@@ -140,7 +147,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             response.send(now.chat_id, text, keyboard)
 
     async def set_capacity(now: Turn, args: Sequence[str], response: Response) -> None:
-        if len(args) != 2 or not args[1].isdigit() or int(args[1]) > MAX_CAPACITY:
+        capacity = parse_number(args[1], MAX_CAPACITY) if len(args) == 2 else None
+        if capacity is None:
             response.send(now.chat_id, usage(now.t))
             return
         found = await _resolve(core, now, args[:1])
@@ -157,7 +165,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         # Handled again after a crash, the capacity is already set: say where it stands.
         with contextlib.suppress(DuplicateUpdate):
             await core.pairing.set_capacity(
-                now.person.user_id, participant.user_id, int(args[1]), now.update_id
+                now.person.user_id, participant.user_id, capacity, now.update_id
             )
         updated = await core.pairing.participant(participant.user_id)
         assert updated is not None

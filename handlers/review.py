@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from telegram import Message, Update
@@ -27,15 +28,29 @@ from bot.review.view import (
     already_decided,
     approved_text,
     decision_line,
+    not_sent,
     nothing_pending,
     reason_prompt,
     rejected_text,
     review_card,
 )
-from bot.runtime.callbacks import BadCallback, decode, to_int
+from bot.runtime.callbacks import BadCallback, decode, encode, to_int
 from bot.runtime.db import DuplicateUpdate
-from bot.runtime.replies import Edit, Response, Send, Toast, stale
+from bot.runtime.i18n import escape
+from bot.runtime.inputs import INPUT_LIFETIME, PendingInput
+from bot.runtime.people import local_zone
+from bot.runtime.replies import Edit, Reply, Response, Send, Toast, stale
 from handlers.base import Context, Deps, Turn, respond, staff_only, turn
+
+# Before the rejection reason (group -1) and every other handler (group 0).
+INTERRUPT_GROUP = -2
+LIFETIME_MINUTES = int(INPUT_LIFETIME.total_seconds() // 60)
+CANCEL_COMMAND = re.compile(r"/cancel(@\w+)?(\s|$)")
+
+
+def _zone(deps: Deps, now: Turn) -> str:
+    """The time zone in which this staff member reads dates."""
+    return local_zone(now.person, deps.core.settings.timezone)
 
 
 async def _name(deps: Deps, user_id: int | None) -> str:
@@ -50,7 +65,7 @@ async def _card(deps: Deps, now: Turn, record: Record | None) -> Send:
     if record is None or person is None:
         return Send(now.chat_id, nothing_pending(now.t))
     waiting = len(await core.review.queue())
-    text, keyboard = review_card(now.t, core.form, person, record, waiting, now.person.timezone)
+    text, keyboard = review_card(now.t, core.form, person, record, waiting, _zone(deps, now))
     return Send(now.chat_id, text, keyboard)
 
 
@@ -61,10 +76,23 @@ async def _closed_card(deps: Deps, now: Turn, user_id: int, message_id: int) -> 
     person = await core.people.get(user_id)
     if record is None or person is None:
         return None
-    text, _ = review_card(now.t, core.form, person, record, None, now.person.timezone)
-    by = await _name(deps, now.person.user_id)
+    text, _ = review_card(now.t, core.form, person, record, None, _zone(deps, now))
+    by = await _name(deps, (await core.review.current(user_id)).decided_by)
     line = decision_line(now.t, record.status, by, record.decision_note)
     return Edit(now.chat_id, message_id, f"{text}\n\n{line}")
+
+
+async def _restored_card(deps: Deps, now: Turn, pending: PendingInput) -> list[Reply]:
+    """The review card whose reason prompt ended, shown again with its own buttons."""
+    user_id, card_id = int(pending.payload["user_id"]), pending.payload.get("card")
+    if card_id is None:
+        return []
+    record = await deps.core.onboarding.get(user_id)
+    if record is None or record.status != PENDING:
+        closed = await _closed_card(deps, now, user_id, int(card_id))
+        return [closed] if closed is not None else []
+    card = await _card(deps, now, record)
+    return [Edit(now.chat_id, int(card_id), card.text, card.keyboard)]
 
 
 async def _decide(
@@ -99,7 +127,7 @@ async def _decide(
     if not decision.applied:
         notice = already_decided(now.t, decision.status, await _name(deps, decision.decided_by))
         response = Response(toast=Toast(notice, alert=True))
-        response.send(now.chat_id, notice)
+        response.send(now.chat_id, escape(notice))  # the notice is plain text, sent as HTML
         return response
     response = Response(toast=Toast())
     if card_id is not None:
@@ -114,12 +142,27 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     """Adds /review, its buttons and the typed rejection reason."""
     core = deps.core
 
+    async def end_input(update: Update, context: Context) -> None:
+        """Ends an awaited free-text input when the person turns to a command or another button.
+
+        Runs before every other handler and lets the update through. /cancel ends inputs itself
+        (and says so); the prompt's own buttons (Skip, Cancel) keep it.
+        """
+        user = update.effective_user
+        if user is None:
+            return
+        query = update.callback_query
+        message = update.effective_message
+        if query is None and message is not None and CANCEL_COMMAND.match(message.text or ""):
+            return
+        ended = await core.inputs.interrupt(user.id, query.data if query else None)
+        if ended is not None and ended.kind == REASON_INPUT:
+            now = await turn(deps, update)
+            await deps.sender.deliver(await _restored_card(deps, now, ended))
+
     async def review(update: Update, context: Context) -> None:
         """Shows the oldest application waiting for review."""
         now = await turn(deps, update)
-        pending = await core.inputs.get(now.person.user_id)
-        if pending is not None and pending.kind == REASON_INPUT:
-            await core.cancel_inputs(now.person.user_id)
         response = Response()
         response.replies.append(await _card(deps, now, await core.review.oldest()))
         await respond(deps, update, response)
@@ -140,7 +183,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         elif action == REJECT:
             response = await _ask_reason(now, user_id, message_id)
         elif action == SKIP:
-            response = await _decide(deps, now, user_id, False, None, message_id)
+            response = await _skip(now, user_id, message_id)
         elif action == CANCEL:
             response = await _cancel(now, user_id, message_id)
         elif action == NEXT:
@@ -158,10 +201,11 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         person = await core.people.get(user_id)
         if record is None or person is None:
             return Response(toast=Toast(already_decided(now.t, None, ""), alert=True))
+        own = (encode(REVIEW, SKIP, user_id), encode(REVIEW, CANCEL, user_id))
         await core.inputs.expect(
-            now.person.user_id, REASON_INPUT, {"user_id": user_id, "card": card_id}
+            now.person.user_id, REASON_INPUT, {"user_id": user_id, "card": card_id}, own
         )
-        card, _ = review_card(now.t, core.form, person, record, None, now.person.timezone)
+        card, _ = review_card(now.t, core.form, person, record, None, _zone(deps, now))
         prompt, keyboard = reason_prompt(now.t, person)
         response = Response(toast=Toast())
         text = f"{card}\n\n{prompt}"
@@ -169,6 +213,23 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             response.send(now.chat_id, text, keyboard)
         else:
             response.replies.append(Edit(now.chat_id, card_id, text, keyboard))
+        return response
+
+    async def _skip(now: Turn, user_id: int, card_id: int | None) -> Response:
+        """Rejects without a reason, if the reason prompt is still open."""
+        pending = await core.inputs.get(now.person.user_id)
+        if (
+            pending is not None
+            and pending.kind == REASON_INPUT
+            and not pending.expired
+            and pending.payload.get("user_id") == user_id
+        ):
+            return await _decide(deps, now, user_id, False, None, card_id)
+        if pending is not None and pending.kind == REASON_INPUT:
+            await core.cancel_inputs(now.person.user_id)
+        response = Response(toast=Toast(not_sent(now.t, LIFETIME_MINUTES), alert=True))
+        prompt = PendingInput(REASON_INPUT, {"user_id": user_id, "card": card_id})
+        response.replies.extend(await _restored_card(deps, now, prompt))
         return response
 
     async def _cancel(now: Turn, user_id: int, card_id: int | None) -> Response:
@@ -205,7 +266,11 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             await core.cancel_inputs(user.id)
             return
         now = await turn(deps, update)
-        if len(message.text) > REASON_LIMIT:
+        if pending.expired:
+            await core.cancel_inputs(user.id)
+            response = Response(await _restored_card(deps, now, pending))
+            response.send(now.chat_id, not_sent(now.t, LIFETIME_MINUTES))
+        elif len(message.text) > REASON_LIMIT:
             response = Response()
             response.send(
                 now.chat_id,
@@ -227,6 +292,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         raise ApplicationHandlerStop
 
     private = filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(filters.COMMAND, end_input), group=INTERRUPT_GROUP)
+    app.add_handler(CallbackQueryHandler(end_input), group=INTERRUPT_GROUP)
     app.add_handler(CommandHandler("review", staff_only(deps, review), private))
     app.add_handler(CallbackQueryHandler(staff_only(deps, press), pattern=f"^{REVIEW}:"))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, reason), group=-1)

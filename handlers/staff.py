@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.runtime.arguments import Reference, not_a_reference, parse_reference
 from bot.runtime.callbacks import BadCallback, decode, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.replies import Edit, Keyboard, Response, Send, Toast, stale
@@ -14,6 +15,7 @@ from bot.staff.service import (
     CHANGED,
     CONFIGURED,
     JOINED,
+    LAST_ADMIN,
     REMOVED,
     STAFF,
     UNKNOWN,
@@ -21,15 +23,20 @@ from bot.staff.service import (
     InviteResult,
 )
 from bot.staff.view import (
+    DEMOTE,
     INVITE,
+    KEEP,
+    MYSELF,
     NAMESPACE,
     REMOVE,
     Member,
     admins_only,
+    confirm_myself,
     goodbye,
     invite_refused,
     invite_text,
     joined_notice,
+    kept,
     role_outcome,
     staff_list,
     unknown_person,
@@ -56,6 +63,13 @@ async def _member(deps: Deps, user_id: int, role: str | None = None) -> Member:
 async def _listing(deps: Deps, now: Turn) -> tuple[str, Keyboard]:
     members = [await _member(deps, uid, role) for uid, role in await deps.core.staff.members()]
     return staff_list(now.t, members, now.person.user_id)
+
+
+def _in_place(response: Response, chat_id: int, message_id: int) -> None:
+    """Shows the first answer in place of the message whose button was pressed."""
+    first = response.replies[0] if response.replies else None
+    if isinstance(first, Send) and first.chat_id == chat_id:
+        response.replies[0] = Edit(chat_id, message_id, first.text, first.keyboard)
 
 
 async def _notice(deps: Deps, user_id: int, role: str | None) -> list[Send]:
@@ -114,14 +128,27 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         user = update.effective_user
         return user is not None and await core.staff.role(user.id) == ADMIN
 
-    async def change(now: Turn, update: Update, verb: str, reference: str) -> Response:
+    async def change(
+        now: Turn, update: Update, verb: str, reference: Reference, confirmed: bool = False
+    ) -> Response:
         response = Response()
         person = await core.people.find(reference)
-        if person is None and not reference.lstrip("-").isdigit():
-            response.send(now.chat_id, unknown_person(now.t, reference))
+        if person is None and reference.user_id is None:
+            response.send(now.chat_id, unknown_person(now.t, str(reference)))
             return response
-        user_id = person.user_id if person else int(reference)
+        user_id = person.user_id if person else reference.user_id
+        assert user_id is not None
         actor = now.person.user_id
+        demoting = verb == "add" and await core.staff.role(user_id) == ADMIN
+        if (
+            user_id == actor
+            and (verb == "remove" or demoting)
+            and not confirmed
+            and user_id not in core.staff.configured_admins
+            and not await core.staff.only_admin(user_id)
+        ):
+            response.send(now.chat_id, *confirm_myself(now.t, remove=verb == "remove"))
+            return response
         role = None if verb == "remove" else ADMIN if verb == "admin" else STAFF
         notices = await _notice(deps, user_id, role)
 
@@ -134,7 +161,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 member = await _member(deps, user_id)
             else:
                 outcome = await core.staff.set_role(actor, user_id, role, now.update_id, tell)
-                member = await _member(deps, user_id, role if outcome != CONFIGURED else ADMIN)
+                shown = role if outcome not in (CONFIGURED, LAST_ADMIN) else ADMIN
+                member = await _member(deps, user_id, shown)
         except DuplicateUpdate:  # handled again after a crash: the list as it stands now
             response.send(now.chat_id, *await _listing(deps, now))
             return response
@@ -163,9 +191,14 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             verb = args[0].lower()
             try:
                 if verb in ("add", "admin", "remove") and len(args) == 2:
-                    response = await change(now, update, verb, args[1])
-                elif verb == "invite" and len(args) <= 2:
-                    role = ADMIN if args[1:] == ["admin"] else STAFF
+                    reference = parse_reference(args[1])
+                    if reference is None:
+                        text = f"{not_a_reference(now.t, args[1])}\n{usage(now.t)}"
+                        response.send(now.chat_id, text)
+                    else:
+                        response = await change(now, update, verb, reference)
+                elif verb == "invite" and [a.lower() for a in args[1:]] in ([], ["admin"]):
+                    role = ADMIN if args[1:] else STAFF
                     response = await invite(now, update, role)
                 else:
                     response.send(now.chat_id, usage(now.t))
@@ -184,15 +217,25 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             return
         try:
             fields = decode(query.data, NAMESPACE, 2 if (query.data or "").count(":") == 2 else 1)
-            if fields[0] == INVITE and len(fields) == 1:
+            message_id = query.message.message_id if isinstance(query.message, Message) else None
+            if fields == [INVITE]:
                 response = await invite(now, update, STAFF)
-            elif fields[0] == REMOVE and len(fields) == 2:
-                response = await change(now, update, "remove", str(to_int(fields[1])))
-                if isinstance(query.message, Message):
+            elif fields == [KEEP]:
+                response = Response(toast=Toast())
+                if message_id is not None:
+                    response.replies.append(Edit(now.chat_id, message_id, kept(now.t)))
+            elif len(fields) == 2 and fields[0] == MYSELF and fields[1] in (REMOVE, DEMOTE):
+                verb = "remove" if fields[1] == REMOVE else "add"
+                myself = Reference(user_id=now.person.user_id)
+                response = await change(now, update, verb, myself, confirmed=True)
+                if message_id is not None:
+                    _in_place(response, now.chat_id, message_id)
+            elif len(fields) == 2 and fields[0] == REMOVE:
+                target = Reference(user_id=to_int(fields[1]))
+                response = await change(now, update, "remove", target)
+                if message_id is not None:
                     text, keyboard = await _listing(deps, now)
-                    response.replies.append(
-                        Edit(now.chat_id, query.message.message_id, text, keyboard)
-                    )
+                    response.replies.append(Edit(now.chat_id, message_id, text, keyboard))
             else:
                 raise BadCallback(query.data or "")
         except BadCallback:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
+from bot.runtime.people import local_zone
 from bot.runtime.replies import Response, SendDocument
 from bot.stats.view import stats_text
 from handlers.base import Context, Deps, respond, staff_only, turn
@@ -25,7 +28,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         """Sends every application as a CSV file (and records the export in the audit log)."""
         now = await turn(deps, update)
         content, rows = await core.stats.export(now.t, now.person.user_id, now.update_id)
-        name = f"applications-{core.clock.now():%Y-%m-%d}.csv"
+        zone = ZoneInfo(local_zone(now.person, core.settings.timezone))
+        name = f"applications-{core.clock.now().astimezone(zone):%Y-%m-%d}.csv"
         caption = now.t.plural("{count} application", "{count} applications", rows)
         response = Response(replies=[SendDocument(now.chat_id, name, content, caption)])
         await respond(deps, update, response)

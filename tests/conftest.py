@@ -29,7 +29,7 @@ def _local_only(host: Any, *args: Any, **kwargs: Any) -> Any:
 def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fails any attempt to resolve a non-local host (e.g. api.telegram.org)."""
     monkeypatch.setattr(socket, "getaddrinfo", _local_only)
-    for name in ("TOKEN", "API_URL", "DB", "ADMINS", "DEFAULT_LANGUAGE", "REMINDERS"):
+    for name in ("TOKEN", "API_URL", "DB", "ADMINS", "DEFAULT_LANGUAGE", "REMINDERS", "TIMEZONE"):
         monkeypatch.delenv(f"PASSERELLE_{name}", raising=False)
     yield
 

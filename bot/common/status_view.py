@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.core import Core
 from bot.onboarding.service import APPROVED, IN_PROGRESS, NOT_ELIGIBLE, PENDING, REJECTED
 from bot.pairing.view import status_lines
-from bot.review.view import outcome_label
 from bot.runtime.i18n import Html, Translator
 from bot.runtime.people import Person
 
@@ -32,11 +31,18 @@ async def status_text(core: Core, t: Translator, person: Person) -> str:
     if record.status == NOT_ELIGIBLE:
         return t("Your last application ended as not eligible. Send /start to apply again.")
     lines = []
-    if record.status == PENDING:
+    if record.status == PENDING and record.outcome == "eligible":
         lines.append(
             t(
-                "Your application is complete ({outcome}) and waiting for review by program staff.",
-                outcome=Html(outcome_label(t, record.outcome)),
+                "Your application is complete and meets the program's criteria. "
+                "It is waiting for review by program staff."
+            )
+        )
+    elif record.status == PENDING:
+        lines.append(
+            t(
+                "Your application is complete and waiting for review by program staff, "
+                "who will look at some of your answers more closely."
             )
         )
     elif record.status == APPROVED:

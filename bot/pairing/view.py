@@ -115,7 +115,7 @@ def introduction(
         head,
         "",
         t("Sector: {sector}", sector=Html(sector_text(t, form, other))),
-        t("Country: {country}", country=Html(country_text(t, form, other))),
+        t("Location: {place}", place=Html(country_text(t, form, other))),
         t(
             "Languages you share: {languages}",
             languages=Html(languages_text(t, form, shared) if shared else "—"),
@@ -332,7 +332,12 @@ def suggestion_messages(
             )
         )
     buttons.append(
-        (Button(t.plain("Pair all ({count})", count=len(suggestions)), pair_all_data(digest)),)
+        (
+            Button(
+                t.plain("Pair all ({count})", count=t.number(len(suggestions))),
+                pair_all_data(digest),
+            ),
+        )
     )
     flush()
     return messages

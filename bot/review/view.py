@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel import Locale
+
 from bot.onboarding.service import APPROVED, REJECTED, Application
 from bot.onboarding.view import answer_text, summary_lines
 from bot.runtime.callbacks import encode
@@ -42,6 +44,20 @@ def role_label(t: Translator, role: str | None) -> str:
     if role == "mentee":
         return t("mentee")
     return "—"
+
+
+def language_label(t: Translator, code: str) -> str:
+    """A language named in the reader's language, as written mid-sentence ("espagnol")."""
+    try:
+        name = Locale.parse(code).get_display_name(t.locale)
+    except (ValueError, TypeError):
+        name = None
+    return escape(name or code)
+
+
+def capitalised(text: str) -> str:
+    """The text with a capital first letter (at the start of a line)."""
+    return text[:1].upper() + text[1:]
 
 
 def place(t: Translator, form: Form, record: Application) -> str:
@@ -90,7 +106,7 @@ def review_card(
     person: Person,
     record: Application,
     waiting: int | None,
-    timezone: str | None,
+    timezone: str,
 ) -> tuple[str, Keyboard]:
     """One pending application for staff: who, outcome and reasons, every answer, and buttons."""
     lines = []
@@ -109,11 +125,10 @@ def review_card(
         + f" · <code>{person.user_id}</code>",
         t("Role: {role}", role=Html(role_label(t, record.role))),
         t("Location: {place}", place=Html(place(t, form, record))),
-        t("Language: {language}", language=t.language_name(person.language)),
+        t("Language: {language}", language=Html(language_label(t, person.language))),
     ]
     if record.submitted_at:
-        zone = timezone or "UTC"
-        when = f"{t.datetime(_instant(record.submitted_at), zone)} ({t.zone_city(zone)})"
+        when = f"{t.datetime(_instant(record.submitted_at), timezone)} ({t.zone_city(timezone)})"
         lines.append(t("Submitted: {when}", when=when))
     lines.append(t("Outcome: <b>{outcome}</b>", outcome=Html(outcome_label(t, record.outcome))))
     if record.reasons:
@@ -143,6 +158,19 @@ def reason_prompt(t: Translator, person: Person) -> tuple[str, Keyboard]:
         ),
     )
     return text, keyboard
+
+
+def not_sent(t: Translator, minutes: int) -> str:
+    """Says a rejection prompt ended without sending anything (plain text, also for an alert)."""
+    return t.plural(
+        "Nothing was sent to the candidate: I wait for a reason for {count} minute at most, "
+        "and stop waiting when you use another command or button. To reject the application, "
+        "press ❌ Reject again.",
+        "Nothing was sent to the candidate: I wait for a reason for {count} minutes at most, "
+        "and stop waiting when you use another command or button. To reject the application, "
+        "press ❌ Reject again.",
+        minutes,
+    )
 
 
 def decision_line(t: Translator, status: str | None, by: str, note: str | None) -> str:

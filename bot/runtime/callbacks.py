@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
+from bot.runtime.arguments import MAX_USER_ID, parse_number
 
 CALLBACK_DATA_LIMIT = 64
-_INTEGER = re.compile(r"-?[0-9]{1,20}")
 
 
 class BadCallback(ValueError):
@@ -34,7 +33,8 @@ def decode(data: str | None, namespace: str, arity: int) -> list[str]:
 
 
 def to_int(text: str) -> int:
-    """Parses an integer field of untrusted callback data."""
-    if len(text) > 20 or not _INTEGER.fullmatch(text):
+    """Parses a number field of untrusted callback data: ASCII digits, 0 to a user id's range."""
+    value = parse_number(text, MAX_USER_ID)
+    if value is None:
         raise BadCallback(text[:20])
-    return int(text)
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.runtime.arguments import Reference
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database, Row
 from bot.runtime.i18n import Catalogs
@@ -46,6 +47,11 @@ class Person:
         return full or f"#{self.user_id}"
 
 
+def local_zone(person: Person, default: str) -> str:
+    """The time zone in which dates are shown to a person: hers, else the program's."""
+    return person.timezone or default
+
+
 def person_from_row(row: Row) -> Person:
     """A person from a row of the people table."""
     return Person(
@@ -75,14 +81,13 @@ class People:
         row = await self.db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
         return person_from_row(row) if row else None
 
-    async def find(self, reference: str) -> Person | None:
-        """Finds a person by user id or @username."""
-        reference = reference.strip()
-        if reference.lstrip("-").isdigit():
-            return await self.get(int(reference))
-        name = reference.removeprefix("@").lower()
+    async def find(self, reference: Reference) -> Person | None:
+        """Finds a person by user id, or the one who holds a @username now."""
+        if reference.user_id is not None:
+            return await self.get(reference.user_id)
         row = await self.db.fetchone(
-            "SELECT * FROM people WHERE lower(username) = ? ORDER BY updated_at DESC", (name,)
+            "SELECT * FROM people WHERE lower(username) = ? ORDER BY updated_at DESC, rowid DESC",
+            ((reference.username or "").lower(),),
         )
         return person_from_row(row) if row else None
 
@@ -109,6 +114,13 @@ class People:
                     "UPDATE people SET first_name = ?, last_name = ?, username = ?"
                     " WHERE user_id = ?",
                     (*names, who.user_id),
+                )
+            if who.username:
+                # A username belongs to one account at a time: whoever showed it to us last
+                # holds it now, so a former holder's stored copy is stale and must not match.
+                await conn.execute(
+                    "UPDATE people SET username = NULL WHERE lower(username) = ? AND user_id != ?",
+                    (who.username.lower(), who.user_id),
                 )
         person = await self.get(who.user_id)
         assert person is not None

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     )
     meeting_url: str = "https://meet.jit.si/passerelle-{code}"
     poll_timeout: int = Field(default=25, ge=0, le=50)
+    # Dates and times are shown to each person in her own zone; staff usually never answer
+    # the questionnaire (which sets it), so theirs is the program's zone: the NGO's, Montreal.
+    timezone: str = "America/Toronto"
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -71,6 +75,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must be an http:// or https:// URL such as https://api.telegram.org/bot"
             )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as America/Toronto") from None
         return value
 
     @field_validator("meeting_url")

@@ -27,6 +27,7 @@ CONFIGURED = "configured"
 JOINED = "joined"
 USED = "used"
 UNKNOWN = "unknown"
+LAST_ADMIN = "last_admin"
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Staff:
         update_id: int | None = None,
         tell: Tell[str] | None = None,
     ) -> str:
-        """Makes a person staff or admin; ADDED, CHANGED, UNCHANGED or CONFIGURED.
+        """Makes a person staff or admin; ADDED, CHANGED, UNCHANGED, CONFIGURED or LAST_ADMIN.
 
         `tell` renders what the change owes the person (her notice), committed with it.
         """
@@ -95,6 +96,8 @@ class Staff:
                 row = await cursor.fetchone()
             if row is not None and row["role"] == role:
                 return UNCHANGED
+            if row is not None and row["role"] == ADMIN and await self._last_admin(conn, user_id):
+                return LAST_ADMIN
             await conn.execute(
                 "INSERT INTO staff(user_id, role, added_by, added_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(user_id) DO UPDATE SET role = excluded.role",
@@ -113,10 +116,12 @@ class Staff:
         update_id: int | None = None,
         tell: Tell[str] | None = None,
     ) -> str:
-        """Removes a staff member; REMOVED, NOT_STAFF or CONFIGURED (set in the settings)."""
+        """Removes a staff member; REMOVED, NOT_STAFF, CONFIGURED or LAST_ADMIN (the only one)."""
         if user_id in self.configured_admins:
             return CONFIGURED
         async with self.db.write(update_id) as conn:
+            if await self._last_admin(conn, user_id):
+                return LAST_ADMIN
             cursor = await conn.execute("DELETE FROM staff WHERE user_id = ?", (user_id,))
             if cursor.rowcount == 0:
                 return NOT_STAFF
@@ -124,6 +129,21 @@ class Staff:
             if tell is not None:
                 await put_in(conn, self.clock, await tell(REMOVED))
         return REMOVED
+
+    async def only_admin(self, user_id: int) -> bool:
+        """Whether this person is the one admin who can manage staff (nobody else could)."""
+        admins = await self.admins()
+        return admins == [user_id] and user_id not in self.configured_admins
+
+    async def _last_admin(self, conn: aiosqlite.Connection, user_id: int) -> bool:
+        """Whether this person is the only admin (configured admins count; read in the write)."""
+        if self.configured_admins:
+            return False
+        async with conn.execute(
+            "SELECT user_id FROM staff WHERE role = ? LIMIT 2", (ADMIN,)
+        ) as cursor:
+            admins = [row["user_id"] for row in await cursor.fetchall()]
+        return admins == [user_id]
 
     async def invite(self, actor_id: int, role: str = STAFF, update_id: int | None = None) -> str:
         """Creates a single-use invite code for a future staff member."""

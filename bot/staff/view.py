@@ -8,11 +8,23 @@ from dataclasses import dataclass
 from bot.runtime.callbacks import encode
 from bot.runtime.i18n import Html, Translator, escape
 from bot.runtime.replies import Button, Keyboard
-from bot.staff.service import ADDED, ADMIN, CHANGED, CONFIGURED, NOT_STAFF, REMOVED, UNCHANGED
+from bot.staff.service import (
+    ADDED,
+    ADMIN,
+    CHANGED,
+    CONFIGURED,
+    LAST_ADMIN,
+    NOT_STAFF,
+    REMOVED,
+    UNCHANGED,
+)
 
 NAMESPACE = "stf"
 REMOVE = "rm"
 INVITE = "inv"
+MYSELF = "me"
+DEMOTE = "st"
+KEEP = "no"
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,41 @@ def role_outcome(t: Translator, outcome: str, member: Member) -> str:
             "{name} is an admin set in the configuration (PASSERELLE_ADMINS); change it there.",
             name=Html(name),
         )
+    if outcome == LAST_ADMIN:
+        return t(
+            "{name} is the only admin: without her, nobody could manage program staff. "
+            "Make someone else admin first (/staff admin).",
+            name=Html(name),
+        )
     raise ValueError(outcome)
+
+
+def confirm_myself(t: Translator, remove: bool) -> tuple[str, Keyboard]:
+    """Asks an admin to confirm that she removes herself from staff, or stops being admin."""
+    if remove:
+        text = t(
+            "Remove yourself from program staff? You will no longer be able to use the staff "
+            "commands, and only another admin can add you back."
+        )
+        label = t.plain("Yes, remove me")
+    else:
+        text = t(
+            "Stop being an admin? You will stay program staff but will no longer be able to "
+            "manage staff, and only another admin can make you admin again."
+        )
+        label = t.plain("Yes, stop being admin")
+    keyboard = (
+        (
+            Button(label, encode(NAMESPACE, MYSELF, REMOVE if remove else DEMOTE)),
+            Button(t.plain("Cancel"), encode(NAMESPACE, KEEP)),
+        ),
+    )
+    return text, keyboard
+
+
+def kept(t: Translator) -> str:
+    """Says that nothing changed after an admin cancelled removing herself."""
+    return t("Nothing changed: you are still an admin.")
 
 
 def unknown_person(t: Translator, reference: str) -> str:

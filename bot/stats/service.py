@@ -17,7 +17,9 @@ from bot.staff.service import audit
 from dialogs.loader import Form
 
 MENTOR_COUNTRY = "canada"
-FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
+# OWASP "CSV Injection": a cell starting with one of these may run as a formula in a spreadsheet
+# (`-2+3+cmd|' /C calc'!A0`), so it is prefixed with a single quote, negative numbers included.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FIXED_COLUMNS = (
     "user_id",
     "first_name",

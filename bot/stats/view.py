@@ -6,18 +6,34 @@ from collections import Counter
 from collections.abc import Callable
 
 from bot.onboarding.service import APPROVED, IN_PROGRESS, NOT_ELIGIBLE, PENDING, REJECTED
-from bot.review.view import role_label
-from bot.runtime.i18n import N_, Translator, escape
+from bot.review.view import capitalised, language_label
+from bot.runtime.i18n import Html, Translator, escape
 from bot.stats.service import MENTOR_COUNTRY, Figures
 from dialogs.loader import Form
 
-STATUS_LABELS = {
-    IN_PROGRESS: N_("in progress"),
-    NOT_ELIGIBLE: N_("not eligible"),
-    PENDING: N_("waiting for review"),
-    APPROVED: N_("approved"),
-    REJECTED: N_("rejected"),
-}
+MENTOR = "mentor"
+
+STATUSES = (IN_PROGRESS, NOT_ELIGIBLE, PENDING, APPROVED, REJECTED)
+
+
+def status_count(t: Translator, status: str, count: int) -> str:
+    """How many applications are in a status ("2 waiting for review"), with plural forms."""
+    if status == IN_PROGRESS:
+        return t.plural("{count} in progress", "{count} in progress", count)
+    if status == NOT_ELIGIBLE:
+        return t.plural("{count} not eligible", "{count} not eligible", count)
+    if status == PENDING:
+        return t.plural("{count} waiting for review", "{count} waiting for review", count)
+    if status == APPROVED:
+        return t.plural("{count} approved", "{count} approved", count)
+    return t.plural("{count} rejected", "{count} rejected", count)
+
+
+def role_count(t: Translator, role: str, count: int) -> str:
+    """How many mentors or mentees ("1 mentor", "3 mentees")."""
+    if role == MENTOR:
+        return t.plural("{count} mentor", "{count} mentors", count)
+    return t.plural("{count} mentee", "{count} mentees", count)
 
 
 def _block(
@@ -26,7 +42,14 @@ def _block(
     if not counts:
         return []
     ordered = sorted(counts.items(), key=lambda item: (-item[1], label(item[0])))
-    return ["", title, *(f"• {label(key)}: {t.number(count)}" for key, count in ordered)]
+    return [
+        "",
+        title,
+        *(
+            "• " + t("{label}: {count}", label=Html(label(key)), count=t.number(count))
+            for key, count in ordered
+        ),
+    ]
 
 
 def country_name(t: Translator, form: Form, code: str) -> str:
@@ -49,20 +72,26 @@ def stats_text(t: Translator, form: Form, figures: Figures) -> str:
         ),
     ]
     lines += [
-        f"• {t(STATUS_LABELS[status])}: {t.number(figures.by_status[status])}"
-        for status in STATUS_LABELS
+        f"• {status_count(t, status, figures.by_status[status])}"
+        for status in STATUSES
         if figures.by_status[status]
     ]
-    lines += _block(
-        t, t("<b>Completed applications by role</b>"), figures.by_role, lambda r: role_label(t, r)
-    )
+    roles = sorted(figures.by_role.items(), key=lambda item: (-item[1], item[0]))
+    if roles:
+        lines += ["", t("<b>Completed applications by role</b>")]
+        lines += [f"• {role_count(t, role, count)}" for role, count in roles]
     lines += _block(
         t,
         t("<b>By country</b>"),
         figures.by_country,
         lambda code: country_name(t, form, code),
     )
-    lines += _block(t, t("<b>By language</b>"), figures.by_language, t.language_name)
+    lines += _block(
+        t,
+        t("<b>By language</b>"),
+        figures.by_language,
+        lambda code: capitalised(language_label(t, code)),
+    )
     lines += [
         "",
         t.plural("<b>{count}</b> active pair", "<b>{count}</b> active pairs", figures.active_pairs),

@@ -88,7 +88,7 @@ async def test_a_mentor_applies_in_the_chat_and_is_paired_in_her_language(
 ) -> None:
     boss = new_person(emu, "Boss", "en", username="boss")
     bot = await launch(admins=(boss.uid,))
-    awa = bot.person("Awa", "fr", username="awa")
+    awa = bot.person("Awa", "fr", username="awa_pp")
     lucia = bot.person("Lucía", "es", username="lucia")
     t = bot.core.t(bot.core.catalogs.resolve("fr", "en"))
     await awa.send("/start")
@@ -96,15 +96,17 @@ async def test_a_mentor_applies_in_the_chat_and_is_paired_in_her_language(
     await walk(awa, t, (*MENTOR[:-1], motivation, ("press", "Confirm")))
     await enrol(bot, lucia, "mentee", languages=("es", "fr"), place="senegal")
 
-    refused = await boss.send("/pair @lucia @awa", expect="not approved")
+    refused = await boss.send("/pair @lucia @awa_pp", expect="not approved")
     assert "Pair anyway" in str(refused.buttons)
     await approve(bot, awa)
-    done = await boss.send("/pair @lucia @awa", expect="Paired")
+    done = await boss.send("/pair @lucia @awa_pp", expect="Paired")
     assert "Awa" in done.text and "Lucía" in done.text
     awa_intro = await expect_intro(bot, awa, lucia)
     lucia_intro = await expect_intro(bot, lucia, awa)
     assert "Lucía" in awa_intro and "Awa" in lucia_intro
     assert "Dakar" in awa_intro and "Toronto" in lucia_intro
+    assert "Lugar: Quebec, Canadá" in lucia_intro  # a province is not a country
+    assert "País" not in lucia_intro
     if set(bot.core.catalogs.languages) >= {"fr", "es"}:
         assert (await participant(bot, awa)).person.language == "fr"
         assert (await participant(bot, lucia)).person.language == "es"
@@ -119,21 +121,21 @@ async def test_a_mentor_applies_in_the_chat_and_is_paired_in_her_language(
 async def test_pairing_by_id_and_unpairing_tells_both(emu: Emulator, launch: Launch) -> None:
     boss = new_person(emu, "Boss", "en")
     bot = await launch(admins=(boss.uid,))
-    mona = bot.person("Mona", "fr", username="mona")
-    ines = bot.person("Inès", "fr", username="ines")
-    rosa = bot.person("Rosa", "es", username="rosa")
+    mona = bot.person("Mona", "fr", username="mona_pp")
+    ines = bot.person("Inès", "fr", username="ines_pp")
+    rosa = bot.person("Rosa", "es", username="rosa_pp")
     await enrol(bot, mona, "mentor", languages=("fr", "es"))
     await enrol(bot, ines, "mentee")
     await enrol(bot, rosa, "mentee", languages=("es",), place="bolivia")
 
     await boss.send(f"/pair {ines.uid} {mona.uid}", expect="Paired")
     await expect_intro(bot, ines, mona)
-    await boss.send(f"/pair {mona.uid} @rosa", expect="Paired")
+    await boss.send(f"/pair {mona.uid} @rosa_pp", expect="Paired")
     await expect_intro(bot, rosa, mona)
     status = await mona.send("/status")
     assert "Inès" in status.text and "Rosa" in status.text and "2" in status.text
 
-    choose = await boss.send("/unpair @mona", expect="several")
+    choose = await boss.send("/unpair @mona_pp", expect="several")
     assert any("Rosa" in label for row in choose.buttons for label in row)
     mark = bot.emu.mark()
     await boss.press("Rosa", expect="Ended")
@@ -142,12 +144,12 @@ async def test_pairing_by_id_and_unpairing_tells_both(emu: Emulator, launch: Lau
     assert await active_pairs(bot) == {(mona.uid, ines.uid)}
 
     mark = bot.emu.mark()
-    await boss.send("/unpair @ines", expect="Ended")
+    await boss.send("/unpair @ines_pp", expect="Ended")
     await expect_ended(bot, ines, mona, mark)
     await expect_ended(bot, mona, ines, mark)
     assert await active_pairs(bot) == set()
-    assert "no active pairing" in (await boss.send("/unpair @ines")).text
-    assert "not paired together" in (await boss.send("/unpair @mona @ines")).text
+    assert "no active pairing" in (await boss.send("/unpair @ines_pp")).text
+    assert "not paired together" in (await boss.send("/unpair @mona_pp @ines_pp")).text
     actions = await bot.core.db.fetchall("SELECT action FROM audit_log ORDER BY id")
     assert [row["action"] for row in actions] == ["pair.create"] * 2 + ["pair.end"] * 2
 
@@ -157,29 +159,29 @@ async def test_each_broken_rule_is_refused_and_an_override_is_recorded(
 ) -> None:
     boss = new_person(emu, "Boss", "en")
     bot = await launch(admins=(boss.uid,))
-    ana = bot.person("Ana", "en", username="ana")
-    bea = bot.person("Bea", "en", username="bea")
-    eve = bot.person("Eve", "en", username="eve")
-    fay = bot.person("Fay", "en", username="fay")
-    pia = bot.person("Pia", "en", username="pia")
+    ana = bot.person("Ana", "en", username="ana_pp")
+    bea = bot.person("Bea", "en", username="bea_pp")
+    eve = bot.person("Eve", "en", username="eve_pp")
+    fay = bot.person("Fay", "en", username="fay_pp")
+    pia = bot.person("Pia", "en", username="pia_pp")
     await enrol(bot, ana, "mentor")
     await enrol(bot, bea, "mentor", languages=("en",))
     await enrol(bot, eve, "mentee")
     await enrol(bot, fay, "mentee")
     await enrol(bot, pia, "mentee", status="pending")
 
-    assert "do not know" in (await boss.send("/pair @nobody @eve")).text
-    assert "/pair capacity" in (await boss.send("/pair @ana")).text
-    assert "same role" in (await boss.send("/pair @ana @bea")).text
-    assert "not approved" in (await boss.send("/pair @ana @pia")).text
-    no_language = await boss.send("/pair @bea @eve")
+    assert "do not know" in (await boss.send("/pair @nobody @eve_pp")).text
+    assert "/pair capacity" in (await boss.send("/pair @ana_pp")).text
+    assert "same role" in (await boss.send("/pair @ana_pp @bea_pp")).text
+    assert "not approved" in (await boss.send("/pair @ana_pp @pia_pp")).text
+    no_language = await boss.send("/pair @bea_pp @eve_pp")
     assert "no working language" in no_language.text
     assert "Pair anyway" in str(no_language.buttons)
-    assert "1 place left" in (await boss.send("/pair capacity @ana 1")).text
-    await boss.send("/pair @ana @eve", expect="Paired")
-    full = await boss.send("/pair @ana @fay")
+    assert "1 place left" in (await boss.send("/pair capacity @ana_pp 1")).text
+    await boss.send("/pair @ana_pp @eve_pp", expect="Paired")
+    full = await boss.send("/pair @ana_pp @fay_pp")
     assert "no place left" in full.text
-    assert "already paired" in (await boss.send("/pair @bea @eve")).text
+    assert "already paired" in (await boss.send("/pair @bea_pp @eve_pp")).text
     assert "Pair anyway" not in str(boss.last().buttons)
 
     mark = bot.emu.mark()
@@ -206,7 +208,7 @@ async def test_suggestions_pair_all_and_stale_buttons(emu: Emulator, launch: Lau
     boss = new_person(emu, "Boss", "en")
     bot = await launch(admins=(boss.uid,))
     people = {
-        name: bot.person(name, "en", username=name.lower())
+        name: bot.person(name, "en", username=f"{name.lower()}_pp")
         for name in ("Ada", "Bo", "Cy", "Dee", "Eli", "Fox", "Gus")
     }
     await enrol(bot, people["Ada"], "mentor", languages=("fr",), place="senegal")
@@ -228,7 +230,7 @@ async def test_suggestions_pair_all_and_stale_buttons(emu: Emulator, launch: Lau
     eli, ada, bo = people["Eli"], people["Ada"], people["Bo"]
     suggested_mentor = next(s.mentor_id for s in suggested if s.mentee_id == eli.uid)
     other = ada if suggested_mentor == bo.uid else bo
-    await boss.send(f"/pair {other.uid} @eli", expect="Paired")
+    await boss.send(f"/pair {other.uid} @eli_pp", expect="Paired")
     stale = await boss.tap("Eli", message_id=listing.message_id)
     assert stale.show_alert and "no longer possible" in (stale.text or "")
     forged = await bot.emu.press_data(boss.uid, listing.message_id, "pr:ok:x:1")
@@ -274,3 +276,29 @@ async def test_only_staff_can_pair(running: Running) -> None:
     menu = await zoe.send("/language")
     forged = await running.emu.press_data(zoe.uid, menu.message_id, "pr:all:0123456789ab")
     assert forged.show_alert and "program staff" in (forged.text or "")
+
+
+async def test_pairing_arguments_are_parsed_strictly(emu: Emulator, launch: Launch) -> None:
+    boss = new_person(emu, "Boss", "fr")
+    bot = await launch(admins=(boss.uid,))
+    ana = bot.person("Ana", "fr", username="ana_pp")
+    await enrol(bot, ana, "mentor")
+    fr = bot.core.t("fr")
+    usage = fr.plain("/pair capacity @mentor 2 — set how many mentees a mentor may have")
+    for command, shown in (
+        ("/pair ² 1001", "²"),
+        ("/pair --1001 1002", "--1001"),
+        ("/pair 99999999999999999999999 1001", "99999999999999999999999"),
+        (f"/pair \u0661\u0660\u0660\u0661 {ana.uid}", "\u0661\u0660\u0660\u0661"),
+        ("/pair @ana_pp @b", "@b"),
+        ("/unpair ²", "²"),
+        ("/pair capacity ² 2", "²"),
+    ):
+        reply = await boss.send(command, expect=None)
+        assert reply.text.startswith(f"«\u00a0{shown}\u00a0»"), (command, reply.text)
+        assert usage in reply.text, command
+    capacity = await boss.send("/pair capacity @ana_pp \u0663", expect=None)
+    assert usage in capacity.text
+    assert (await participant(bot, ana)).person.capacity == 4  # unchanged
+    assert await active_pairs(bot) == set()
+    assert not any("went wrong" in text for text in boss.texts())

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
-from bot.emulator import Emulator
+from bot.emulator import Emulator, EmuMessage
 from bot.review.view import approved_text
+from bot.runtime.clock import FrozenClock
 from bot.runtime.people import Who
 from tests.applicants import MENTEE, MENTOR, Answers, apply
 from tests.conftest import Launch
+from tests.e2e.paths import MENTEE as MENTEE_PATH
 from tests.e2e.paths import walk
 from tests.harness import Person, Running, new_person
 
@@ -103,7 +106,7 @@ async def test_next_then_reject_with_a_typed_reason(emu: Emulator, launch: Launc
     reason = "Le <dossier> est incomplet & en retard"
     after = await admin.send(reason, expect="Ana")  # the next (and last) pending card
     assert "1 application waiting" in after.text
-    closed = next(m for m in emu.bot_messages(admin.uid) if m.message_id == second.message_id)
+    closed = shown(emu, admin, second)
     assert "Rejected by Claire" in closed.text and reason in closed.text and not closed.buttons
     es = bot.core.t("es")
     told = await emu.wait_for(lucia.uid, contains=reason)
@@ -162,3 +165,143 @@ async def test_two_admins_approving_at_once_approve_once(emu: Emulator, launch: 
     assert sum(told[:30] in text for text in awa.texts()) == 1
     fr = bot.core.t("fr")
     assert sum(text == approved_text(fr) for text in awa.texts()) == 1
+
+
+def shown(emu: Emulator, person: Person, sent: EmuMessage) -> EmuMessage:
+    """A bot message as the person sees it now (after any edits)."""
+    return next(m for m in emu.bot_messages(person.uid) if m.message_id == sent.message_id)
+
+
+def frozen(bot: Running) -> FrozenClock:
+    clock = bot.core.clock
+    assert isinstance(clock, FrozenClock)
+    return clock
+
+
+async def test_a_reason_typed_after_ten_minutes_is_not_sent(emu: Emulator, launch: Launch) -> None:
+    admin = await admin_of(emu, "Claire")
+    bot = await launch(admins=(admin.uid,))
+    lucia = await candidate(bot, "Lucía", "es")
+    card = await admin.send("/review", expect="Lucía")
+    await admin.toggle("Reject")
+    frozen(bot).advance(timedelta(minutes=11))
+    told = await admin.send("ok thanks, see you tomorrow", expect="Nothing was sent")
+    assert "press ❌ Reject again" in told.text
+    restored = shown(emu, admin, card)
+    assert restored.buttons[0] == ["✅ Approve", "❌ Reject"]
+    assert await bot.core.inputs.get(admin.uid) is None
+
+    await admin.toggle("Reject")
+    frozen(bot).advance(timedelta(minutes=11))
+    mark = emu.mark()
+    late = await admin.tap("Skip", message_id=card.message_id)  # the expired prompt's Skip
+    await emu.wait_for(
+        admin.uid,
+        predicate=lambda m: m.message_id == card.message_id and "✅ Approve" in str(m.buttons),
+        since=mark,
+    )
+    assert late.show_alert and "Nothing was sent" in (late.text or "")
+    assert (await status_of(bot, lucia.uid))["status"] == "pending"
+    assert not any("not accepted" in text for text in lucia.texts())
+
+    prompt = await admin.toggle("Reject")  # the card's Reject works again
+    assert "Type the reason" in prompt.text
+    await admin.send("Dossier incomplet", expect="no applications waiting")
+    told_lucia = await emu.wait_for(lucia.uid, contains="Dossier incomplet")
+    assert "see you tomorrow" not in told_lucia.text
+
+
+async def test_a_command_or_another_button_ends_the_reason_prompt(
+    emu: Emulator, launch: Launch
+) -> None:
+    admin = await admin_of(emu, "Claire")
+    bot = await launch(admins=(admin.uid,))
+    ana = await candidate(bot, "Ana", "en", MENTOR)
+    card = await admin.send("/review", expect="Ana")
+    await admin.toggle("Reject")
+    await admin.send("/stats", expect="Program figures")
+    restored = shown(emu, admin, card)
+    assert (
+        restored.buttons[0] == ["✅ Approve", "❌ Reject"]
+        and "Type the reason" not in restored.text
+    )
+    assert await bot.core.inputs.get(admin.uid) is None
+    await admin.send("ok thanks, see you tomorrow")  # ordinary text now, not a reason
+    assert (await status_of(bot, ana.uid))["status"] == "pending"
+    assert await audit_rows(bot) == []
+
+    other = await admin.send("/review", expect="Ana")
+    await admin.toggle("Reject")
+    await admin.tap("Next", message_id=card.message_id)  # a button that is not the prompt's
+    assert await bot.core.inputs.get(admin.uid) is None
+    reopened = shown(emu, admin, other)
+    assert reopened.buttons[0] == ["✅ Approve", "❌ Reject"]
+    await admin.send("ok thanks, see you tomorrow")
+    assert (await status_of(bot, ana.uid))["status"] == "pending"
+    assert not any("not accepted" in text for text in ana.texts())
+
+
+async def test_already_decided_names_the_other_admin_safely(emu: Emulator, launch: Launch) -> None:
+    nadia = await admin_of(emu, "Nadia <3 & co")
+    malik = await admin_of(emu, "Malik")
+    bot = await launch(admins=(nadia.uid, malik.uid))
+    awa = await candidate(bot, "Awa", "fr")
+    await malik.send("/review", expect="Awa")
+    card = await nadia.send("/review", expect="Awa")
+    await nadia.press("Approve", expect="no applications waiting")
+    closed = shown(emu, nadia, card)
+    assert "Approved by Nadia <3 & co" in closed.text
+    notice = await malik.press("Approve", expect="Already decided")
+    assert notice.text == "Already decided: Nadia <3 & co approved this application."
+    listing = await malik.send("/staff", expect="Program staff")
+    assert "• Nadia <3 & co · " in listing.text and "Remove" not in str(listing.buttons)
+    assert (await status_of(bot, awa.uid))["decided_by"] == nadia.uid
+
+
+async def test_the_card_shows_times_in_the_staff_members_zone(
+    emu: Emulator, launch: Launch
+) -> None:
+    admin = await admin_of(emu, "Claire")
+    bot = await launch(admins=(admin.uid,))
+    await candidate(bot, "Awa", "fr")  # submitted at 14:00 UTC, 09:00 in Toronto (EST)
+    card = await admin.send("/review", expect="Awa")
+    assert "Submitted: Monday, January 11, 2027, 09:00 (Toronto)" in card.text
+    assert "UTC" not in card.text
+    async with bot.core.db.write() as conn:
+        await conn.execute(
+            "UPDATE people SET timezone = 'Africa/Dakar', language = 'fr' WHERE user_id = ?",
+            (admin.uid,),
+        )
+    mine = await admin.send("/review", expect="Awa")
+    assert "lundi 11 janvier 2027, 14:00 (Dakar)" in mine.text
+
+
+async def test_the_program_zone_is_a_setting(emu: Emulator, launch: Launch) -> None:
+    admin = await admin_of(emu, "Claire")
+    bot = await launch(admins=(admin.uid,), timezone="America/La_Paz")
+    await candidate(bot, "Awa", "fr")
+    card = await admin.send("/review", expect="Awa")
+    assert "10:00 (La Paz)" in card.text
+
+
+async def test_staff_texts_read_naturally_in_french_and_spanish(
+    emu: Emulator, launch: Launch
+) -> None:
+    claire = await admin_of(emu, "Claire", "fr")
+    bot = await launch(admins=(claire.uid,))
+    lucia = bot.person("Lucía", "es")
+    es = bot.core.t("es")
+    await lucia.send("/start")
+    await walk(lucia, es, MENTEE_PATH)
+    await lucia.press(es.plain("Confirm"), expect="/status")
+    notice = await emu.wait_for(claire.uid, contains="Lucía")
+    assert "Rôle\u00a0: mentorée" in notice.text and "Role:" not in notice.text
+    status = await lucia.send("/status", expect="solicitud")
+    assert "elegible" not in status.text and "(" not in status.text
+    assert "cumple con los requisitos" in status.text
+    card = await claire.send("/review", expect="Lucía")
+    assert "Langue\u00a0: espagnol" in card.text  # a language named mid-sentence, in French
+    assert "lundi 11 janvier 2027, 09:00 (Toronto)" in card.text
+    await claire.toggle("Refuser")
+    too_long = await claire.send("x" * 1001, expect="caractères")
+    assert "1\u202f000 caractères" in too_long.text

@@ -114,6 +114,7 @@ async def test_unknown_username_and_configured_admin(emu: Emulator, launch: Laun
     assert "Claire" in kept.text
     usage = await admin.send("/staff frobnicate", expect="/staff add")
     assert usage.text
+    await admin.send("/staff invite everyone", expect="/staff add")  # no link made
     assert await staff_rows(bot) == {} and await audit_rows(bot) == []
 
 
@@ -164,3 +165,65 @@ async def test_invite_link_is_single_use(emu: Emulator, launch: Launch) -> None:
     assert person is not None and person.first_name == "Sara"
     actions = [r["action"] for r in await audit_rows(bot)]
     assert actions == ["staff.invite", "staff.join"]
+
+
+async def test_the_only_admin_cannot_remove_or_demote_herself(running: Running) -> None:
+    bot = running  # nobody is configured in PASSERELLE_ADMINS
+    nadia = await consented(bot, "Nadia", "nadia_k", "fr")
+    claire = await consented(bot, "Claire", "claire_m")
+    await bot.core.staff.set_role(nadia.uid, nadia.uid, "admin")
+    fr = bot.core.t("fr")
+    refused = await nadia.send("/staff remove @nadia_k", expect="seule")
+    assert "/staff admin" in refused.text
+    await nadia.send("/staff add @nadia_k", expect="seule")
+    assert await staff_rows(bot) == {nadia.uid: "admin"}
+
+    await nadia.send("/staff admin @claire_m", expect="admin")
+    ask = await nadia.send("/staff remove @nadia_k", expect="?")
+    assert [label for row in ask.buttons for label in row] == [
+        fr.plain("Yes, remove me"),
+        fr.plain("Cancel"),
+    ]
+    assert await staff_rows(bot) == {nadia.uid: "admin", claire.uid: "admin"}
+    kept = await nadia.toggle(fr.plain("Cancel"))
+    assert not kept.buttons and await staff_rows(bot) == {nadia.uid: "admin", claire.uid: "admin"}
+    await nadia.send("/staff add @nadia_k", expect="?")
+    done = await nadia.toggle(fr.plain("Yes, stop being admin"))
+    assert "Nadia" in done.text and not done.buttons
+    assert await staff_rows(bot) == {nadia.uid: "staff", claire.uid: "admin"}
+
+    await claire.send("/staff remove @nadia_k", expect="no longer")
+    last = await claire.send("/staff remove @claire_m", expect="only admin")
+    assert "Claire" in last.text and await staff_rows(bot) == {claire.uid: "admin"}
+
+
+async def test_add_by_username_takes_whoever_holds_it_now(emu: Emulator, launch: Launch) -> None:
+    admin = await admin_of(emu, "Claire")
+    bot = await launch(admins=(admin.uid,))
+    before = await consented(bot, "Nadia", "nadia_k")
+    emu.user(before.uid).username = "nadia_old"  # she changed it on Telegram, and said nothing
+    holder = await consented(bot, "Nadia", "nadia_k")
+    added = await admin.send("/staff add @nadia_k", expect="is now staff")
+    assert f"<code>{holder.uid}</code>" in (added.html or "")
+    assert str(holder.uid) in added.text
+    assert await staff_rows(bot) == {holder.uid: "staff"}
+
+
+async def test_arguments_are_parsed_strictly(emu: Emulator, launch: Launch) -> None:
+    admin = await admin_of(emu, "Claire", "es")
+    bot = await launch(admins=(admin.uid,))
+    es = bot.core.t("es")
+    for argument in (
+        "--5",
+        "²",
+        "\u0661\u0660\u0660\u0661",
+        "99999999999999999999999",
+        "0",
+        "@abc",
+        "nadia",
+    ):
+        reply = await admin.send(f"/staff add {argument}", expect="»")
+        assert reply.text.startswith(f"«{argument}»"), reply.text
+        assert es.plain("Use /staff add, /staff admin or /staff remove")[:20] in reply.text
+    assert await staff_rows(bot) == {} and await audit_rows(bot) == []
+    assert not any("went wrong" in text for text in admin.texts())

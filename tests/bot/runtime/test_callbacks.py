@@ -60,14 +60,31 @@ def test_a_bad_callback_is_a_value_error() -> None:
     assert issubclass(BadCallback, ValueError)
 
 
-@pytest.mark.parametrize(("text", "value"), [("0", 0), ("12", 12), ("-3", -3), ("007", 7)])
+@pytest.mark.parametrize(("text", "value"), [("0", 0), ("12", 12), ("007", 7), (str(2**52), 2**52)])
 def test_to_int_parses_integers(text: str, value: int) -> None:
     assert to_int(text) == value
 
 
 @pytest.mark.parametrize(
     "text",
-    ["", "-", "abc", "1.5", " 1", "1 ", "+1", "--5", "-5-", "²", "٣", "1_000", "9" * 21],
+    [
+        "",
+        "-",
+        "abc",
+        "1.5",
+        " 1",
+        "1 ",
+        "+1",
+        "--5",
+        "-5-",
+        "²",
+        "٣",
+        "1_000",
+        "9" * 21,
+        "-3",
+        str(2**52 + 1),
+        "\uff11\uff12",
+    ],
 )
 def test_to_int_refuses_anything_else_as_a_bad_callback(text: str) -> None:
     with pytest.raises(BadCallback):

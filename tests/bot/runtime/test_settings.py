@@ -28,6 +28,7 @@ def test_defaults() -> None:
     assert settings.reminders == (timedelta(hours=24), timedelta(hours=1))
     assert "{code}" in settings.meeting_url
     assert settings.db == Path("passerelle.db")
+    assert settings.timezone == "America/Toronto"
 
 
 @pytest.mark.parametrize(
@@ -103,6 +104,23 @@ def test_a_meeting_url_without_code_names_the_variable(monkeypatch: pytest.Monke
     monkeypatch.setenv("PASSERELLE_MEETING_URL", "https://meet.example.org/room")
 
     with pytest.raises(SettingsError, match="PASSERELLE_MEETING_URL"):
+        load_settings()
+
+
+@pytest.mark.parametrize("value", ["Africa/Dakar", "America/La_Paz", "UTC"])
+def test_an_iana_time_zone(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("PASSERELLE_TIMEZONE", value)
+
+    assert load_settings().timezone == value
+
+
+@pytest.mark.parametrize("value", ["Toronto", "America/Nowhere", "", "../etc/passwd", "EST5EDT "])
+def test_an_unknown_time_zone_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("PASSERELLE_TIMEZONE", value)
+
+    with pytest.raises(SettingsError, match="PASSERELLE_TIMEZONE"):
         load_settings()
 
 
