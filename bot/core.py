@@ -19,6 +19,7 @@ from bot.runtime.timers import FORGET_UPDATES, Timers, forget_updates, start_hou
 from bot.staff.service import Staff
 from bot.stats.service import Stats
 from dialogs.loader import FLOWS_DIR, Form, load_form
+from dialogs.steps import Step
 
 
 @dataclass
@@ -68,7 +69,7 @@ def load_application_form(books: Catalogs) -> Form:
     def missing(msgid: str) -> list[str]:
         return [lang for lang in LANGUAGES if not books.has(lang, msgid)]
 
-    return load_form(FLOWS_DIR / "application.toml", missing)
+    return load_form(FLOWS_DIR / "application.toml", missing, requires=list(Step))
 
 
 async def build_core(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from dialogs.runner_types import Value
+from dialogs.steps import Step
 
 Check = Callable[[Mapping[str, Value]], bool]
 
@@ -21,8 +22,8 @@ WORKING_LANGUAGES: Mapping[str, frozenset[str]] = {
 
 def languages_match_destination(answers: Mapping[str, Value]) -> bool:
     """True when a mentor's languages miss every working language of her destination."""
-    destination = answers.get("destination")
-    languages = answers.get("languages")
+    destination = answers.get(Step.DESTINATION)
+    languages = answers.get(Step.LANGUAGES)
     if not isinstance(destination, str) or destination not in WORKING_LANGUAGES:
         return False
     spoken = set(languages) if isinstance(languages, tuple) else set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 
@@ -111,14 +111,27 @@ def _check(form: Form) -> None:
             raise FormError(f"unknown rule check {rule.check!r}")
 
 
-def load_form(path: Path, translated: Callable[[str], list[str]] | None = None) -> Form:
-    """Reads, validates and returns a form; `translated(msgid)` lists languages missing it."""
+def load_form(
+    path: Path,
+    translated: Callable[[str], list[str]] | None = None,
+    requires: Collection[str] = (),
+) -> Form:
+    """Reads, validates and returns a form; `translated(msgid)` lists languages missing it.
+
+    `requires` names the step ids code relies on: a form without one of them is refused.
+    """
     try:
         with path.open("rb") as handle:
             spec = FormSpec.model_validate(tomllib.load(handle))
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as error:
         raise FormError(f"{path.name}: {error}") from None
     form = Form(spec)
+    missing_steps = [step for step in requires if step not in form.by_id]
+    if missing_steps:
+        raise FormError(
+            f"{path.name}: the code relies on steps missing from the file: "
+            + ", ".join(sorted(missing_steps))
+        )
     try:
         _check(form)
     except FormError as error:

@@ -43,7 +43,12 @@ class _Window:
 
 
 class RateLimiter:
-    """At most `limit` sends in any `window` seconds overall, and `per_chat` in `chat_window`.
+    """At most `limit` sends in any `window` seconds overall; bulk sends `per_chat` a chat.
+
+    Telegram's "about one message a second per chat" is about what a bot pushes: a reply to a
+    person's own message or press is paced by her, and holding it back would only make her
+    wait. So the per-chat window (which counts every send) holds back bulk sends only; a 429
+    on a chat pauses everything sent to it.
 
     Interactive replies go first: a bulk send waits while any interactive send waits, and bulk
     traffic never takes the last `reserve` slots of the window, so a long queue of
@@ -51,7 +56,7 @@ class RateLimiter:
     chat for `retry_after`; 429s on two chats close together pause every send.
 
     The defaults keep a margin of one message and 50 ms for the time a request takes to
-    reach Telegram; per chat, a burst of 4 then one a second.
+    reach Telegram; per chat, bulk gets a burst of 4 then one a second.
     """
 
     def __init__(
@@ -87,7 +92,9 @@ class RateLimiter:
         limit = self._overall.limit - self._reserve if bulk else None
         at = max(self._paused_until, self._overall.free_at(now, limit))
         if chat_id is not None:
-            at = max(at, self._chat_paused.get(chat_id, 0.0), self._chat(chat_id).free_at(now))
+            at = max(at, self._chat_paused.get(chat_id, 0.0))
+            if bulk:  # replies are paced by the person herself; what we push is paced here
+                at = max(at, self._chat(chat_id).free_at(now))
         return at
 
     async def wait(self, chat_id: int | None = None, bulk: bool = False) -> None:

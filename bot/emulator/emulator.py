@@ -16,7 +16,7 @@ Telegram's faults, for the tests of the delivery engine (see bot/emulator/faults
   chat) but keeps their answers back until `hold.release()`; `await hold.wait(count=1,
   timeout=5.0)` waits until that many calls are held; `hold.calls` lists them as (method,
   params). When the emulator stops, held and hanging calls have their connection closed.
-- Flood control: `rate_limit_per_second` (30) calls overall and `per_chat` (5 in any 3 s) to
+- Flood control: `rate_limit_per_second` (30) calls overall and `per_chat` (20 in any 10 s) to
   one chat, counting sendMessage, sendDocument, sendPhoto and the edits; beyond them a 429
   with `retry_after`. None disables either.
 - Faulted calls are in `emu.requests` and `emu.errors` like any other; held calls are in
@@ -61,7 +61,7 @@ class Emulator:
         rate_limit_per_second: int | None = 30,
         clock: Clock | None = None,
         bot_first_name: str = "Passerelle",
-        per_chat: tuple[int, float] | None = (5, 3.0),
+        per_chat: tuple[int, float] | None = (20, 10.0),
     ) -> None:
         if not _TOKEN.match(token):
             raise ValueError("token must look like a Telegram token: '<digits>:<secret>'")

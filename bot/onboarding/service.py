@@ -24,6 +24,7 @@ from dialogs.runner_types import (
     Transition,
     Value,
 )
+from dialogs.steps import Step
 
 IN_PROGRESS = "in_progress"
 NOT_ELIGIBLE = "not_eligible"
@@ -197,7 +198,7 @@ class Onboarding:
                     " answered_at = excluded.answered_at",
                     (user_id, step, _encode(value), now),
                 )
-        if "consent" in new and "consent" not in old:
+        if Step.CONSENT in new and Step.CONSENT not in old:
             await conn.execute(
                 "UPDATE people SET consented_at = ?, first_name = ?, last_name = ?, username = ?"
                 " WHERE user_id = ?",

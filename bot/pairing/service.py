@@ -18,6 +18,7 @@ from bot.runtime.db import Database, Row
 from bot.runtime.outbox import Tell, put_in
 from bot.runtime.people import Person, iso, person_from_row
 from bot.staff.service import audit
+from dialogs.steps import Step
 
 MENTOR = "mentor"
 MENTEE = "mentee"
@@ -204,18 +205,18 @@ async def _participants(fetch: Fetch, where: str, params: Sequence[Any]) -> list
     result = []
     for row in rows:
         given = answers[row["user_id"]]
-        languages = given.get("languages")
-        destination = _text(given.get("destination"))
+        languages = given.get(Step.LANGUAGES)
+        destination = _text(given.get(Step.DESTINATION))
         result.append(
             Participant(
                 person=person_from_row(row),
                 role=row["app_role"],
                 status=row["app_status"],
                 languages=frozenset(languages) if isinstance(languages, list) else frozenset(),
-                sector=_text(given.get("sector")),
-                sector_other=_text(given.get("sector_other")),
-                country=_text(given.get("country")),
-                province=_text(given.get("province")),
+                sector=_text(given.get(Step.SECTOR)),
+                sector_other=_text(given.get(Step.SECTOR_OTHER)),
+                country=_text(given.get(Step.COUNTRY)),
+                province=_text(given.get(Step.PROVINCE)),
                 destination=None if destination == NO_PREFERENCE else destination,
                 active=row["active_pairs"],
             )

@@ -23,6 +23,7 @@ from bot.runtime.i18n import Html, Translator, escape
 from bot.runtime.people import Person
 from bot.runtime.replies import Button, Keyboard
 from dialogs.loader import Form
+from dialogs.steps import Step
 
 NAMESPACE = "pr"
 PAIR = "ok"
@@ -82,22 +83,22 @@ def sector_text(t: Translator, form: Form, person: Participant) -> str:
         return escape(person.sector_other)
     if person.sector is None:
         return "—"
-    return answer_text(t, form, form.by_id["sector"], person.sector)
+    return answer_text(t, form, form.by_id[Step.SECTOR], person.sector)
 
 
 def country_text(t: Translator, form: Form, person: Participant) -> str:
     """Where she works: her partner country, or her province in Canada; escaped."""
     if person.country is not None:
-        return answer_text(t, form, form.by_id["country"], person.country)
+        return answer_text(t, form, form.by_id[Step.COUNTRY], person.country)
     if person.province is not None:
-        province = answer_text(t, form, form.by_id["province"], person.province)
+        province = answer_text(t, form, form.by_id[Step.PROVINCE], person.province)
         return t("{province}, Canada", province=Html(province))
     return t("Canada")
 
 
 def languages_text(t: Translator, form: Form, codes: frozenset[str]) -> str:
     """Languages by their translated names, escaped."""
-    return answer_text(t, form, form.by_id["languages"], tuple(sorted(codes)))
+    return answer_text(t, form, form.by_id[Step.LANGUAGES], tuple(sorted(codes)))
 
 
 def introduction(

@@ -13,6 +13,7 @@ from bot.runtime.i18n import Html, Translator, escape
 from bot.runtime.people import Person
 from bot.runtime.replies import Button, Keyboard
 from dialogs.loader import Form
+from dialogs.steps import Step
 
 REVIEW = "rv"
 APPROVE = "a"
@@ -64,7 +65,7 @@ def place(t: Translator, form: Form, record: Application) -> str:
     """The country (mentee) or province and destination (mentor), translated."""
     answers = record.state.answers
     parts = []
-    for step_id in ("country", "province", "destination"):
+    for step_id in (Step.COUNTRY, Step.PROVINCE, Step.DESTINATION):
         value = answers.get(step_id)
         step = form.by_id.get(step_id)
         if step is not None and value is not None:

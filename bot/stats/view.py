@@ -10,6 +10,7 @@ from bot.review.view import capitalised, language_label
 from bot.runtime.i18n import Html, Translator, escape
 from bot.stats.service import MENTOR_COUNTRY, Figures
 from dialogs.loader import Form
+from dialogs.steps import Step
 
 MENTOR = "mentor"
 
@@ -56,7 +57,7 @@ def country_name(t: Translator, form: Form, code: str) -> str:
     """The translated name of a country code (mentors count under Canada)."""
     if code == MENTOR_COUNTRY:
         return t("Canada")
-    option = form.option("country", code)
+    option = form.option(Step.COUNTRY, code)
     return escape(t.plain(option.label)) if option is not None else escape(code)
 
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import load_application_form
 from bot.runtime.callbacks import encode
-from bot.runtime.i18n import Catalogs
+from bot.runtime.i18n import Catalogs, catalogs
 from dialogs.loader import FLOWS_DIR, Form, FormError, load_form
 from dialogs.runner import advance, start
 from dialogs.runner_types import DONE, EDIT_MENU, SUMMARY, Ask, Press, Reselect, Text
+from dialogs.steps import Step
 
 SHIPPED = FLOWS_DIR / "application.toml"
 
@@ -312,3 +314,14 @@ def test_the_new_texts_are_reported_untranslated_until_translated(tmp_path: Path
 
     with pytest.raises(FormError, match="is not translated in es, fr"):
         load_form(_modified_copy(tmp_path), missing)
+
+
+def test_a_step_the_code_relies_on_missing_from_the_file_stops_the_start(tmp_path: Path) -> None:
+    text = (FLOWS_DIR / "application.toml").read_text(encoding="utf-8")
+    assert 'id = "country"' in text
+    renamed = tmp_path / "application.toml"
+    renamed.write_text(text.replace('id = "country"', 'id = "pays"'), encoding="utf-8")
+
+    with pytest.raises(FormError, match="relies on steps missing from the file: country"):
+        load_form(renamed, requires=list(Step))
+    assert set(load_application_form(catalogs()).by_id) >= set(Step)

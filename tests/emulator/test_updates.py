@@ -131,7 +131,7 @@ async def test_rate_limits_can_be_disabled(clock: FakeClock) -> None:
 
 
 async def test_per_chat_flood_limit_then_recovery(clock: FakeClock) -> None:
-    emu = Emulator(clock=clock)  # by default 5 sends to one chat in any 3 s
+    emu = Emulator(clock=clock, per_chat=(5, 3.0))  # 5 sends to one chat in any 3 s
     await emu.start()
     try:
         awa, bea = emu.add_user("Awa"), emu.add_user("Bea")

@@ -43,12 +43,17 @@ async def test_one_chat_gets_a_short_burst_then_about_one_a_second() -> None:
     limits = limiter(time, per_chat=4, chat_window=4.0)
     sent = []
     for _ in range(8):
-        await limits.wait(42)
+        await limits.wait(42, bulk=True)
         sent.append(time.now)
     assert sent[:4] == [0.0] * 4
     assert sent[4:] == [4.0] * 4, "the next four wait for the first four to leave the window"
-    await limits.wait(43)
+    await limits.wait(43, bulk=True)
     assert time.now == 4.0, "another chat is not held back by the first one's limit"
+    for _ in range(6):
+        await limits.wait(42)
+    assert time.now == 4.0, "replies to her own messages are not held back"
+    await limits.wait(42, bulk=True)
+    assert time.now == 8.0, "but they count: what is pushed to her waits for them"
 
 
 async def test_a_429_pauses_its_chat_only_and_two_chats_pause_everything() -> None:

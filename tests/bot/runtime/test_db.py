@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime.db import Database, DuplicateUpdate
+from bot.runtime.db import Database, DatabaseUnavailable, DuplicateUpdate
 from bot.runtime.migrations import MIGRATIONS, Migration
 
 NOW = "2027-01-15T12:00:00Z"
@@ -114,7 +114,7 @@ async def test_a_failing_migration_leaves_no_trace(tmp_path: Path) -> None:
     path = tmp_path / "bad.db"
     bad = Migration(LATEST + 1, "half done", ("CREATE TABLE half(x)", "THIS IS NOT SQL"))
     database = Database(path)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(DatabaseUnavailable, match="syntax error"):
         await database.open((*MIGRATIONS, bad))
     await database.close()
 
