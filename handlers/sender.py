@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.runtime.replies import Edit, Keyboard, Reply, Send, Toast
+from bot.runtime.replies import Edit, Keyboard, Reply, Send, Toast, fit
 from handlers.limits import RateLimiter, seconds_of
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,9 @@ class Sender:
 
     async def deliver_one(self, reply: Reply) -> Message | None:
         """Sends one interactive reply: waits out 429s, retries network errors for ~30 s."""
+        *first, reply = fit(reply)  # over Telegram's length limits: sent in parts, in order
+        for part in first:
+            await self.deliver_one(part)
         delays = iter(RETRY_DELAYS)
         pauses = 0
         while True:

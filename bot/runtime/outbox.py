@@ -28,7 +28,7 @@ import aiosqlite
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
 from bot.runtime.people import iso
-from bot.runtime.replies import Button, Send, SendDocument
+from bot.runtime.replies import Button, Edit, Send, SendDocument, fit
 
 Owed = Send | SendDocument
 T = TypeVar("T")
@@ -103,6 +103,9 @@ async def put_in(
     expires_at: datetime | None = None,
 ) -> None:
     """Stores messages to send inside the caller's open write transaction."""
+    messages = [  # a long message is owed in parts, each fitting Telegram's limits
+        part for message in messages for part in fit(message) if not isinstance(part, Edit)
+    ]
     if not messages:
         return
     now, expiry = iso(clock), expires_at.isoformat() if expires_at else None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.runtime.i18n import N_, Translator
+from bot.runtime.split import CAPTION_LIMIT, TEXT_LIMIT, shorten_html, split_html, visible_length
 
 STALE_BUTTON = N_("This button is no longer active.")
 
@@ -50,6 +51,23 @@ class SendDocument:
 
 
 Reply = Send | Edit | SendDocument
+
+
+def fit(reply: Reply) -> list[Reply]:
+    """The reply as Telegram accepts it: a long text in several messages (buttons on the last),
+    an edit shortened, a long caption sent as messages after its document; nothing is lost."""
+    if isinstance(reply, Send) and visible_length(reply.text) > TEXT_LIMIT:
+        *parts, last = split_html(reply.text, TEXT_LIMIT)
+        return [
+            *(replace(reply, text=part, keyboard=()) for part in parts),
+            replace(reply, text=last),
+        ]
+    if isinstance(reply, Edit) and visible_length(reply.text) > TEXT_LIMIT:
+        return [replace(reply, text=shorten_html(reply.text, TEXT_LIMIT))]
+    if isinstance(reply, SendDocument) and visible_length(reply.caption) > CAPTION_LIMIT:
+        texts = split_html(reply.caption, TEXT_LIMIT)
+        return [replace(reply, caption=""), *(Send(reply.chat_id, text) for text in texts)]
+    return [reply]
 
 
 @dataclass(frozen=True)
