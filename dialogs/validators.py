@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from dialogs.text import invisible, visible_length
+
 Validator = Callable[[str, Mapping[str, int]], "str | int | None"]
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>.]+(\.[^@\s<>.]+)+$")
@@ -15,12 +17,14 @@ def email(text: str, args: Mapping[str, int]) -> str | None:
     """Accepts a plausible e-mail address of at most `max` characters."""
     if len(text) > args.get("max", 254) or not _EMAIL.fullmatch(text):
         return None
+    if any(invisible(char) for char in text):
+        return None
     return text
 
 
 def length(text: str, args: Mapping[str, int]) -> str | None:
-    """Accepts text of `min` to `max` characters."""
-    if not args.get("min", 1) <= len(text) <= args.get("max", 1000):
+    """Accepts text of `min` to `max` visible characters (zero-width ones do not count)."""
+    if not args.get("min", 1) <= visible_length(text) <= args.get("max", 1000):
         return None
     return text
 

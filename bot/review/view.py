@@ -9,7 +9,7 @@ from babel import Locale
 from bot.onboarding.service import APPROVED, REJECTED, Application
 from bot.onboarding.view import answer_text, summary_lines
 from bot.runtime.callbacks import encode
-from bot.runtime.i18n import Html, Translator, escape
+from bot.runtime.i18n import Html, Translator, isolate, isolate_plain
 from bot.runtime.people import Person
 from bot.runtime.replies import Button, Keyboard
 from dialogs.loader import Form
@@ -21,12 +21,6 @@ REJECT = "r"
 NEXT = "n"
 SKIP = "s"
 CANCEL = "c"
-
-OUTCOME_LABELS = {
-    "eligible": "eligible",
-    "needs_review": "needs review",
-    "not_eligible": "not eligible",
-}
 
 
 def outcome_label(t: Translator, outcome: str | None) -> str:
@@ -81,7 +75,7 @@ def reasons_block(t: Translator, record: Application) -> str:
 def completed_notice(t: Translator, form: Form, person: Person, record: Application) -> str:
     """Tells an admin that an application was completed."""
     lines = [
-        t("📝 New application from <b>{name}</b>", name=person.display_name),
+        t("📝 New application from <b>{name}</b>", name=isolate(person.display_name)),
         t("Role: {role}", role=Html(role_label(t, record.role))),
         t("Location: {place}", place=Html(place(t, form, record))),
         t("Outcome: <b>{outcome}</b>", outcome=Html(outcome_label(t, record.outcome))),
@@ -94,7 +88,7 @@ def completed_notice(t: Translator, form: Form, person: Person, record: Applicat
 
 def username_line(person: Person) -> str:
     """`@username` of a person, escaped, or nothing."""
-    return f" (@{escape(person.username)})" if person.username else ""
+    return f" (@{isolate(person.username)})" if person.username else ""
 
 
 def _instant(stamp: str) -> dt.datetime:
@@ -121,7 +115,7 @@ def review_card(
             "",
         ]
     lines += [
-        f"<b>{escape(person.display_name)}</b>"
+        f"<b>{isolate(person.display_name)}</b>"
         + username_line(person)
         + f" · <code>{person.user_id}</code>",
         t("Role: {role}", role=Html(role_label(t, record.role))),
@@ -150,7 +144,7 @@ def reason_prompt(t: Translator, person: Person) -> tuple[str, Keyboard]:
     text = t(
         "You are rejecting the application of <b>{name}</b>. Type the reason to send her "
         "(it is sent as you write it), or press Skip to reject without a reason.",
-        name=person.display_name,
+        name=isolate(person.display_name),
     )
     keyboard = (
         (
@@ -177,24 +171,24 @@ def not_sent(t: Translator, minutes: int) -> str:
 def decision_line(t: Translator, status: str | None, by: str, note: str | None) -> str:
     """Says who decided what, under a review card."""
     if status == APPROVED:
-        line = t("✅ Approved by {name}.", name=by)
+        line = t("✅ Approved by {name}.", name=isolate(by))
     elif status == REJECTED:
-        line = t("❌ Rejected by {name}.", name=by)
+        line = t("❌ Rejected by {name}.", name=isolate(by))
     elif status is None:
         return t("This application no longer exists.")
     else:
         return t("This application is no longer waiting for review.")
     if note:
-        line += "\n" + t("Reason: {reason}", reason=note)
+        line += "\n" + t("Reason: {reason}", reason=isolate(note))
     return line
 
 
 def already_decided(t: Translator, status: str | None, by: str) -> str:
     """The notice for a decision that someone else already took (plain text, for an alert)."""
     if status == APPROVED:
-        return t.plain("Already decided: {name} approved this application.", name=by)
+        return t.plain("Already decided: {name} approved this application.", name=isolate_plain(by))
     if status == REJECTED:
-        return t.plain("Already decided: {name} rejected this application.", name=by)
+        return t.plain("Already decided: {name} rejected this application.", name=isolate_plain(by))
     if status is None:
         return t.plain("This application no longer exists.")
     return t.plain("This application is no longer waiting for review.")

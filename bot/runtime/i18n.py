@@ -6,6 +6,7 @@ import datetime as dt
 import gettext
 import html
 import io
+import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -34,6 +35,63 @@ class Html(str):
 def escape(text: str) -> str:
     """Escapes user text for Telegram's HTML parse mode."""
     return html.escape(text, quote=False)
+
+
+FSI, PDI, PDF = "\u2068", "\u2069", "\u202c"
+_CLOSER_OF = {
+    "\u202a": PDF,  # left-to-right embedding
+    "\u202b": PDF,  # right-to-left embedding
+    "\u202d": PDF,  # left-to-right override
+    "\u202e": PDF,  # right-to-left override
+    "\u2066": PDI,  # left-to-right isolate
+    "\u2067": PDI,  # right-to-left isolate
+    FSI: PDI,
+}
+
+
+def balance_bidi(text: str) -> str:
+    """The text with its bidi controls balanced: a closer that closes nothing is dropped, and
+    whatever is left open is closed at the end, so the text cannot reorder what follows it."""
+    out: list[str] = []
+    open_: list[str] = []
+    for char in text:
+        if char in _CLOSER_OF:
+            open_.append(_CLOSER_OF[char])
+            out.append(char)
+        elif char == PDI and PDI in open_:
+            while open_:  # a PDI also ends the embeddings opened inside its isolate
+                closer = open_.pop()
+                out.append(closer)
+                if closer == PDI:
+                    break
+        elif char == PDF and open_ and open_[-1] == PDF:
+            out.append(open_.pop())
+        elif char not in (PDI, PDF):
+            out.append(char)
+    out.extend(reversed(open_))
+    return "".join(out)
+
+
+_REORDERING = frozenset(
+    {"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+)
+"""Bidi classes that can move the text around them: right-to-left letters, Arabic digits and
+the explicit controls. Text without them (Latin names, digits, punctuation) cannot reorder a
+left-to-right line, and is left as it is so that it reads and searches the same."""
+
+
+def isolate_plain(text: str) -> str:
+    """Someone's own text (a name, an answer) for a plain-text place such as a button label:
+    when it could reorder the line around it, between Unicode isolates (FSI ... PDI) with its
+    own bidi controls balanced, so that its direction stays inside it."""
+    if not any(unicodedata.bidirectional(char) in _REORDERING for char in text):
+        return text
+    return f"{FSI}{balance_bidi(text)}{PDI}"
+
+
+def isolate(text: str) -> Html:
+    """Someone's own text for an HTML message: escaped and isolated (see isolate_plain)."""
+    return Html(escape(isolate_plain(text)))
 
 
 def _render(template: str, params: Mapping[str, object], escape_params: bool) -> str:

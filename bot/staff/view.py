@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.runtime.callbacks import encode
-from bot.runtime.i18n import Html, Translator, escape
+from bot.runtime.i18n import Html, Translator, isolate, isolate_plain
 from bot.runtime.replies import Button, Keyboard
 from bot.staff.service import (
     ADDED,
@@ -45,8 +45,8 @@ def role_name(t: Translator, role: str) -> str:
 
 def who(member: Member) -> str:
     """A member's name, @username and id, escaped."""
-    name = escape(member.name) if member.name else f"#{member.user_id}"
-    handle = f" (@{escape(member.username)})" if member.username else ""
+    name = isolate(member.name) if member.name else f"#{member.user_id}"
+    handle = f" (@{isolate(member.username)})" if member.username else ""
     return f"{name}{handle} · <code>{member.user_id}</code>"
 
 
@@ -64,7 +64,7 @@ def staff_list(t: Translator, members: Sequence[Member], actor_id: int) -> tuple
     rows: list[tuple[Button, ...]] = [
         (
             Button(
-                t.plain("Remove {name}", name=m.name or f"#{m.user_id}")[:60],
+                t.plain("Remove {name}", name=isolate_plain((m.name or "#" + str(m.user_id))[:40])),
                 encode(NAMESPACE, REMOVE, m.user_id),
             ),
         )

@@ -235,3 +235,37 @@ def test_lists_and_language_names(shipped: Catalogs) -> None:
     assert shipped.get("es").join([]) == ""
     assert shipped.get("en").language_name("fr") == "Français"
     assert shipped.get("en").language_name("es") == "Español"
+
+
+# --- someone's own text inside ours ----------------------------------------------------------
+
+
+def test_right_to_left_text_is_isolated_and_escaped() -> None:
+    from bot.runtime.i18n import isolate, isolate_plain
+
+    assert isolate("Awa <3") == "Awa &lt;3"  # nothing that can reorder: left as it is
+    assert isolate("سلمى") == "\u2068سلمى\u2069"
+    assert isolate("Zoé\u202e & co") == "\u2068Zoé\u202e &amp; co\u202c\u2069"
+    assert isolate_plain("x\u2069y") == "\u2068xy\u2069"  # a closer that closes nothing goes
+    assert isolate_plain("\u2067a\u202bb\u2069c") == "\u2068\u2067a\u202bb\u202c\u2069c\u2069"
+
+
+def test_isolated_text_has_balanced_bidi_controls() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from bot.runtime.i18n import isolate_plain
+
+    openers = {"\u202a", "\u202b", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068"}
+
+    @given(st.text(alphabet="aب\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+    def balanced(text: str) -> None:
+        depth: list[str] = []
+        for char in isolate_plain(text):
+            if char in openers:
+                depth.append("\u2069" if char in "\u2066\u2067\u2068" else "\u202c")
+            elif char in ("\u202c", "\u2069"):
+                assert depth and depth.pop() == char
+        assert depth == []
+
+    balanced()
