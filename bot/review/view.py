@@ -9,7 +9,7 @@ from babel import Locale
 from bot.onboarding.service import APPROVED, REJECTED, Application
 from bot.onboarding.view import answer_text, summary_lines
 from bot.runtime.callbacks import encode
-from bot.runtime.i18n import Html, Translator, isolate, isolate_plain
+from bot.runtime.i18n import Html, Translator, escape, isolate, isolate_plain
 from bot.runtime.people import Person
 from bot.runtime.replies import Button, Keyboard
 from dialogs.loader import Form
