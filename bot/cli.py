@@ -28,6 +28,7 @@ configuration:
   PASSERELLE_DB                SQLite database file (default passerelle.db)
   PASSERELLE_ADMINS            comma-separated Telegram user ids of the staff admins
   PASSERELLE_DEFAULT_LANGUAGE  en, fr or es (default en)
+  PASSERELLE_TIMEZONE          time zone of dates shown to staff (default America/Toronto)
   PASSERELLE_POLL_TIMEOUT      long-polling timeout in seconds (default 25)
   PASSERELLE_REMINDERS         meeting reminder lead times (default 24h,1h)
   PASSERELLE_MEETING_URL       video link template with {code}

@@ -16,9 +16,10 @@ Telegram's faults, for the tests of the delivery engine (see bot/emulator/faults
   chat) but keeps their answers back until `hold.release()`; `await hold.wait(count=1,
   timeout=5.0)` waits until that many calls are held; `hold.calls` lists them as (method,
   params). When the emulator stops, held and hanging calls have their connection closed.
-- Flood control: `rate_limit_per_second` (30) calls overall and `per_chat` (20 in any 10 s) to
-  one chat, counting sendMessage, sendDocument, sendPhoto and the edits; beyond them a 429
-  with `retry_after`. None disables either.
+- Flood control: `rate_limit_per_second` (30) calls overall and `per_chat` (off unless
+  given, e.g. (5, 3.0): Telegram publishes no exact per-chat figure) to one chat, counting
+  sendMessage, sendDocument, sendPhoto and the edits; beyond them a 429 with `retry_after`.
+  None disables either.
 - Faulted calls are in `emu.requests` and `emu.errors` like any other; held calls are in
   `emu.requests` and in their hold's `calls`.
 - Over HTTP: POST /_emu/faults {method?, chat_id?, status?, description?, retry_after?,
@@ -61,7 +62,7 @@ class Emulator:
         rate_limit_per_second: int | None = 30,
         clock: Clock | None = None,
         bot_first_name: str = "Passerelle",
-        per_chat: tuple[int, float] | None = (20, 10.0),
+        per_chat: tuple[int, float] | None = None,
     ) -> None:
         if not _TOKEN.match(token):
             raise ValueError("token must look like a Telegram token: '<digits>:<secret>'")

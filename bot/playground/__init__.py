@@ -20,7 +20,8 @@ async def run_playground(args: argparse.Namespace) -> int:
     """Runs the playground until SIGINT/SIGTERM; returns the exit status."""
     emulator_only = getattr(args, "emulator_only", False)
     if not getattr(args, "verbose", False):
-        logging.getLogger().setLevel(logging.WARNING)
+        for name in ("", "telegram"):  # the page is the output; the bot's INFO lines are noise
+            logging.getLogger(name).setLevel(logging.WARNING)
     playground = Playground(db=Path(args.db) if args.db else None, emulator_only=emulator_only)
     try:
         await playground.listen(args.host, args.port)
