@@ -25,10 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_onboarding import BASELINE, MENTEE, _person, _start  # noqa: E402
-
+from benchmarks.bench_onboarding import BASELINE, MENTEE, _person, _start  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
 
 
