@@ -8,7 +8,9 @@ writing every two seconds. It reports the others' p50/p95/max reply times in bot
 ratio: with per-person workers the slow chat should cost the others nothing.
 
     python benchmarks/bench_slow_chat.py --people 50 --slow 429
-    python benchmarks/bench_slow_chat.py --people 50 --slow hang
+    python benchmarks/bench_slow_chat.py --people 50 --slow hang --bots passerelle
+
+A reply stuck for over a minute counts as 60 s and that person stops.
 """
 
 from __future__ import annotations
@@ -63,7 +65,14 @@ async def _run(
                 tasks.append(asyncio.create_task(_slow_person(emu, victim, stop)))
                 await asyncio.sleep(1.0)  # her first reply is stuck before the others start
             latencies: list[float] = []
-            await asyncio.gather(*(_person(emu, u, steps, think, rng, latencies) for u in uids))
+
+            async def one(uid: int) -> None:
+                try:
+                    await _person(emu, uid, steps, think, rng, latencies)
+                except TimeoutError:  # a reply stuck over a minute: counted as 60 s, she stops
+                    latencies.append(60.0)
+
+            await asyncio.gather(*(one(u) for u in uids))
             stop.set()
             await asyncio.gather(*tasks)
         finally:
@@ -91,6 +100,9 @@ async def main() -> None:
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--think", type=float, nargs=2, default=(1.5, 3.5))
     parser.add_argument("--slow", choices=("429", "hang"), default="429")
+    parser.add_argument(
+        "--bots", nargs="+", choices=("baseline", "passerelle"), default=["baseline", "passerelle"]
+    )
     args = parser.parse_args()
     think = (args.think[0], args.think[1])
     print(f"{args.people} people, think {think[0]}-{think[1]} s, one slow chat: {args.slow}")
@@ -98,7 +110,7 @@ async def main() -> None:
         ("baseline", [sys.executable, str(ROOT / "benchmarks" / "baseline_bot.py")], BASELINE),
         ("passerelle", [sys.executable, "-m", "bot.cli", "run"], MENTEE),
     )
-    for label, command, steps in bots:
+    for label, command, steps in (bot for bot in bots if bot[0] in args.bots):
         started = time.perf_counter()
         healthy = await _run(command, steps, args.people, think, None)
         slowed = await _run(command, steps, args.people, think, args.slow)
