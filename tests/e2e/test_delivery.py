@@ -46,6 +46,14 @@ async def seed(db: Path, *applicants: tuple[Person, str, str]) -> None:
         await database.close()
 
 
+def known_people(emu: Emulator, count: int) -> list[Person]:
+    """People who have talked to the bot before (so it may write to them first)."""
+    people = [new_person(emu, f"P{i}") for i in range(count)]
+    for person in people:
+        emu.user(person.uid).started = True
+    return people
+
+
 def rows(db: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         return conn.execute(sql, tuple(params)).fetchall()
@@ -223,9 +231,7 @@ async def test_a_15_s_run_of_5xx_then_every_message_is_delivered_once(
     emu: Emulator, tmp_path: Path
 ) -> None:
     db = tmp_path / "passerelle.db"
-    people = [new_person(emu, f"P{i}") for i in range(6)]
-    for person in people:
-        emu.user(person.uid).started = True
+    people = known_people(emu, 6)
     async with bot_process(emu, db):
         emu.fault(method="sendMessage", status=502, description="Bad Gateway", seconds=15)
         outbox = await _outbox(db)
@@ -262,9 +268,7 @@ async def test_a_locked_database_during_delivery_is_waited_out(
     emu: Emulator, tmp_path: Path
 ) -> None:
     db = tmp_path / "passerelle.db"
-    people = [new_person(emu, f"P{i}") for i in range(3)]
-    for person in people:
-        emu.user(person.uid).started = True
+    people = known_people(emu, 3)
     async with bot_process(emu, db):
         with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
             conn.execute("BEGIN EXCLUSIVE")
@@ -290,9 +294,7 @@ async def test_two_instances_on_one_database_send_each_row_once(
     emu: Emulator, tmp_path: Path
 ) -> None:
     db = tmp_path / "passerelle.db"
-    people = [new_person(emu, f"P{i}") for i in range(20)]
-    for person in people:
-        emu.user(person.uid).started = True
+    people = known_people(emu, 20)
     outbox = await _outbox(db)
     await outbox.put([Send(p.uid, f"Backlog for {p.uid}") for p in people])
     await outbox.db.close()
