@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from bot.runtime.outbox import EXPIRED, REFUSED, SENT, UNREACHABLE, Outbox, Parcel
+from handlers.inbox import pause
 from handlers.sender import Sender, Status
 
 log = logging.getLogger(__name__)
@@ -61,10 +62,10 @@ class Courier:
                 failures += 1
                 delay = min(0.5 * 2**failures, 30.0)
                 log.error("outbox: database error (%s); retrying in %.1f s", error, delay)
-                await _sleep(stop, delay)
+                await pause(stop, delay)
                 continue
             if not parcels:
-                await _sleep(stop, IDLE_POLL, self._wake)
+                await pause(stop, IDLE_POLL, self._wake)
 
     async def _deliver(self, parcels: list[Parcel], stop: asyncio.Event) -> None:
         by_chat: dict[int, list[Parcel]] = defaultdict(list)
@@ -135,14 +136,3 @@ async def _settle_safely(step: Callable[[], Awaitable[None]]) -> None:
             log.error("outbox: could not record a delivery (%s); retrying", error)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
-
-
-async def _sleep(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
-    """Sleeps, cut short by `stop` (or `wake`)."""
-    events = [stop] if wake is None else [stop, wake]
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    _done, pending = await asyncio.wait(
-        waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
-    )
-    for task in pending:
-        task.cancel()

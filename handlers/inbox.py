@@ -39,10 +39,14 @@ def person_of(update: Update) -> int:
     return 0
 
 
-async def pause(stop: asyncio.Event, seconds: float) -> None:
-    """Sleeps, cut short when `stop` is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+async def pause(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    """Sleeps, cut short when `stop` (or `wake`) is set."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event]
+    _done, pending = await asyncio.wait(
+        waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+    )
+    for task in pending:
+        task.cancel()
 
 
 class Workers:

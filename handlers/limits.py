@@ -143,7 +143,7 @@ class RateLimiter:
         if len(self._chats) < 4096:
             return
         for chat_id in [c for c, w in self._chats.items() if w.free_at(now) == now]:
-            if not self._chats[chat_id].sent:
+            if not self._chats[chat_id].sent:  # free_at dropped every send out of the window
                 del self._chats[chat_id]
         for chat_id in [c for c, until in self._chat_paused.items() if until <= now]:
             del self._chat_paused[chat_id]
