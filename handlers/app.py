@@ -16,6 +16,7 @@ from handlers.base import Context, Deps
 from handlers.courier import Courier
 from handlers.inbox import Poller, Workers
 from handlers.sender import Sender
+from handlers.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
@@ -84,23 +85,32 @@ def build_application(core: Core) -> tuple[Application, Deps, Workers]:  # type:
     return app, deps, workers
 
 
-async def serve(core: Core, stop: asyncio.Event) -> None:
-    """Runs the bot until `stop` is set; raises telegram.error.InvalidToken on a bad token."""
+async def serve(core: Core, stop: asyncio.Event, webhook: bool = False) -> None:
+    """Runs the bot until `stop` is set, by long polling or by webhook.
+
+    Raises telegram.error.InvalidToken on a bad token, handlers.webhook.ListenError when the
+    webhook's address cannot be listened on.
+    """
     app, deps, workers = build_application(core)
     await core.housekeeping()
     await app.initialize()
     try:
         await app.start()
         try:  # neither is worth refusing to serve over
-            await app.bot.delete_webhook()
+            if not webhook:
+                # Telegram refuses getUpdates while a webhook is set; its pending updates stay.
+                await app.bot.delete_webhook()
             await menu.set_all(app.bot, core)
         except TelegramError as error:
             log.warning("could not prepare the bot (webhook, command menu): %s", error)
-        log.info("polling as @%s", app.bot.username)
         courier = asyncio.create_task(deps.courier.run(stop))
         timers = asyncio.create_task(core.timers.run(stop))
         try:
-            await Poller(app, core.inbox, workers, core.settings.poll_timeout).run(stop)
+            if webhook:
+                await WebhookReceiver(app, core.inbox, workers, core.settings).run(stop)
+            else:
+                log.info("polling as @%s", app.bot.username)
+                await Poller(app, core.inbox, workers, core.settings.poll_timeout).run(stop)
         finally:
             stop.set()
             await workers.stop(grace=STOP_GRACE)

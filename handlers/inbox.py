@@ -186,7 +186,7 @@ class Poller:
                 await pause(stop, seconds)
                 continue
             except Conflict:
-                log.error("another instance is polling this bot; retrying in 5 s")
+                log.error("another instance polls this bot, or a webhook is set; retrying in 5 s")
                 await pause(stop, 5)
                 continue
             except InvalidToken:
