@@ -1,4 +1,4 @@
-"""The passerelle command: run (the bot) and playground (emulator, bot and web chat)."""
+"""The passerelle command: run the bot, back up its database, or try it in the playground."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ examples:
   passerelle playground            try the bot offline in a web chat
   passerelle -v run                run the bot, logging at DEBUG level
   passerelle run --webhook         run the bot behind a reverse proxy (webhook)
+  passerelle backup copy.db        copy the live database consistently
 """
 
 # PTB logs every request and response body at DEBUG (what people type included), httpx
@@ -213,6 +214,25 @@ async def _run(redact: RedactSecrets, webhook: bool = False) -> int:
     return 0
 
 
+def _backup(file: str) -> int:
+    """Writes a consistent copy of the live database to `file`."""
+    from pathlib import Path
+
+    from bot.runtime.backup import backup
+
+    settings = load_settings()
+    try:
+        copy = backup(Path(settings.db), Path(file))
+    except DatabaseUnavailable as error:
+        print(f"passerelle: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"passerelle: wrote a copy of {settings.db} to {copy.path}"
+        f" ({copy.size:,} bytes, schema version {copy.schema_version})"
+    )
+    return 0
+
+
 def _logging_options(parser: argparse.ArgumentParser, default: object) -> None:
     """-v and --debug-http, accepted before or after the command (`-v run`, `run -v`)."""
     parser.add_argument(
@@ -232,7 +252,7 @@ def _logging_options(parser: argparse.ArgumentParser, default: object) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command line: passerelle [-v] {run,playground} [options]."""
+    """The command line: passerelle [-v] {run,backup,playground} [options]."""
     formatter = argparse.RawDescriptionHelpFormatter
     main = argparse.ArgumentParser(
         prog="passerelle", description=DESCRIPTION, epilog=EPILOG, formatter_class=formatter
@@ -257,6 +277,20 @@ def parser() -> argparse.ArgumentParser:
         help="receive updates by webhook behind a reverse proxy instead of long polling"
         " (PASSERELLE_WEBHOOK_URL, _LISTEN, _PATH, _SECRET)",
     )
+    save = commands.add_parser(
+        "backup",
+        help="write a consistent copy of the live database to a file",
+        description=textwrap.fill(
+            "Writes a consistent copy of the database at PASSERELLE_DB to FILE with SQLite's"
+            " online backup, also while the bot runs; FILE is replaced only once the copy is"
+            " complete and checked. To restore, stop the bot and put the copy in place of"
+            " PASSERELLE_DB (removing its -wal and -shm files)."
+        ),
+        epilog=EPILOG,
+        formatter_class=formatter,
+    )
+    _logging_options(save, argparse.SUPPRESS)
+    save.add_argument("file", metavar="FILE", help="where to write the copy")
     play = commands.add_parser(
         "playground",
         help="try the bot offline in a local web chat",
@@ -288,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return asyncio.run(_run(redact, args.webhook))
+        if args.command == "backup":
+            return _backup(args.file)
         from bot.playground import run_playground
 
         return asyncio.run(run_playground(args))

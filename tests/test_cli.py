@@ -218,7 +218,7 @@ def _help(*args: str) -> str:
 
 
 def test_help_describes_each_command_and_the_configuration() -> None:
-    texts = {args: _help(*args) for args in [(), ("run",), ("playground",)]}
+    texts = {args: _help(*args) for args in [(), ("run",), ("backup",), ("playground",)]}
     for args, text in texts.items():
         assert "`" not in text, args
         assert ".env" in text, args
