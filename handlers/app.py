@@ -73,7 +73,19 @@ def build_application(core: Core) -> tuple[Application, Deps, Workers]:  # type:
             [Send(user_id, t("Sorry, something went wrong on our side. Please try again."))]
         )
 
-    workers = Workers(app, core.inbox, apologise)
+    async def slow_down(update: Update) -> None:
+        """Tells someone who floods the bot, once, that it stops listening to her a while."""
+        if update.effective_user is None:
+            return
+        user_id = update.effective_user.id
+        t = core.t(await core.people.language_of(user_id))
+        text = t(
+            "You are sending messages faster than I can read them. I will pause for a"
+            " moment: please wait a little, then send your answer again."
+        )
+        await deps.sender.deliver([Send(user_id, text)])
+
+    workers = Workers(app, core.inbox, apologise, slow_down)
 
     async def on_error(update: object, context: Context) -> None:
         """Records a handler failure for the person's worker, which retries or parks it."""
