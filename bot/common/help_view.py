@@ -13,6 +13,7 @@ EVERYONE: tuple[tuple[str, str], ...] = (
     ("availability", N_("Your weekly availability")),
     ("meet", N_("Plan a meeting with your pair")),
     ("checkin", N_("Answer a short check-in")),
+    ("privacy", N_("What we keep about you, and why")),
     ("mydata", N_("Get all your data")),
     ("delete", N_("Erase your data")),
 )
@@ -27,6 +28,7 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("report", N_("Check-in report")),
     ("export", N_("Export applications as CSV")),
     ("staff", N_("Manage staff")),
+    ("erase", N_("Erase someone's data on her request")),
 )
 
 
