@@ -11,7 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.playground.playground import PRESETS, Persona, Playground
+from bot.playground.personas import PRESETS, Persona
+from bot.playground.playground import Playground
 
 __all__ = ["PRESETS", "Persona", "Playground", "run_playground"]
 
