@@ -12,8 +12,10 @@ from typing import Any
 
 from bot.core import Core, build_core
 from bot.emulator import Emulator
+from bot.emulator.snapshot import restore, take
 from bot.playground.personas import PRESETS, Persona, Preset, checked_zone, same_name, username_for
 from bot.playground.routes import PlayRoutes
+from bot.playground.store import Sidecar, sidecar_path
 from bot.runtime.i18n import Catalogs
 from bot.runtime.people import Who
 from bot.runtime.settings import LANGUAGES, load_settings
@@ -23,6 +25,9 @@ log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 15.0
 READY_WAIT = 10.0  # how long a request that needs the bot waits for it to start
+SAVE_DELAY = 0.2  # a burst of changes is saved once
+SAVE_IDLE = 60.0
+SAVE_RETRY = 5.0
 
 
 class NotReady(Exception):
@@ -36,7 +41,11 @@ def delete_database(path: Path) -> None:
 
 
 class Playground:
-    """Runs the emulator and the bot together; personas and reset for the web page."""
+    """Runs the emulator and the bot together; personas and reset for the web page.
+
+    With a database file (`--db`), the emulator's people, chats and files and the personas
+    are kept in a file beside it (see store.py); without one everything is temporary.
+    """
 
     def __init__(
         self,
@@ -49,6 +58,7 @@ class Playground:
         self.emulator_only = emulator_only  # no bot of its own: one runs separately
         self.books = books
         self._tmpdir: str | None = None
+        self.sidecar = Sidecar(sidecar_path(db)) if db is not None else None
         if db is None:
             self._tmpdir = tempfile.mkdtemp(prefix="passerelle-playground-")
             db = Path(self._tmpdir) / "passerelle.db"
@@ -62,6 +72,11 @@ class Playground:
         self._stop_bot: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._revision = 0  # counts changes to personas, which the emulator does not see
+        self._saved: tuple[object, ...] | None = None
+        self._saved_version = 0
+        self._saver: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
         PlayRoutes(self).register(self.emu.app)
 
     @property
@@ -83,7 +98,11 @@ class Playground:
         await self.start_bot()
 
     async def listen(self, host: str, port: int) -> None:
-        """Serves the Bot API, `/_emu/` and the page; OSError if the port is taken."""
+        """Brings back a saved session, then serves the Bot API, `/_emu/` and the page.
+
+        OSError if the port is taken; DatabaseUnavailable if the saved session cannot be used.
+        """
+        await self._restore()
         await self.emu.start(host, port)
         if self.emulator_only:
             self._ready.set()
@@ -93,8 +112,9 @@ class Playground:
         await self._start_bot()
 
     async def stop(self) -> None:
-        """Stops the bot, then the emulator, and deletes a temporary database."""
+        """Stops the bot, saves the session, stops the emulator, deletes temporary files."""
         await self._stop_bot_now()
+        await self._close_sidecar()
         await self.emu.stop()
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
@@ -178,6 +198,7 @@ class Playground:
             delete_database(self.db_path)
             self.emu.reset()
             self.personas.clear()
+            self._changed()
             if not self.emulator_only:
                 await self._start_bot()
         if presets:
@@ -257,6 +278,7 @@ class Playground:
             raise
         persona = Persona(uid, staff, zone, label or ("Program staff" if staff else ""))
         self.personas[uid] = persona
+        self._changed()
         return persona
 
     async def _make_admin(self, uid: int, first_name: str, username: str, language: str) -> None:
@@ -278,7 +300,9 @@ class Playground:
         newest = max(chat.messages, default=0)
         persona = self._persona(uid)
         read = max(persona.read, min(message_id, newest))
-        persona.read = read
+        if read != persona.read:
+            persona.read = read
+            self._changed()
 
     async def describe(self) -> list[dict[str, Any]]:
         """Every persona as the page shows her: names, language, staff, time zone, unread."""
@@ -311,3 +335,72 @@ class Playground:
                 }
             )
         return described
+
+    def _changed(self) -> None:
+        """Notes a change to the personas, to be saved with the emulator's state."""
+        self._revision += 1
+        self.emu.state.changed.notify()
+
+    async def _restore(self) -> None:
+        """Brings back the session saved beside the database, then keeps saving it."""
+        if self.sidecar is None:
+            return
+        if not self.emulator_only and not self.db_path.exists():
+            delete_database(self.sidecar.path)  # a new bot database: nobody there knows them
+        saved = await self.sidecar.open()
+        if saved is not None:
+            restore(self.emu, saved.users, saved.messages, saved.files, saved.settings)
+            self.personas = {
+                p.user_id: p for p in saved.personas if p.user_id in self.emu.state.users
+            }
+        self._saved, self._saved_version = self._signature(), self.emu.state.version
+        self._saver = asyncio.create_task(self._keep_saving(), name="playground-saver")
+
+    def _signature(self) -> tuple[object, ...]:
+        """Changes whenever something worth saving changed."""
+        state, api = self.emu.state, self.emu.api
+        return (
+            state.version,
+            state.next_update_id,
+            len(state.updates),
+            self._revision,
+            repr(api.commands),
+            repr(api.menu_buttons),
+            repr(api.texts),
+        )
+
+    async def _keep_saving(self) -> None:
+        # Never cancelled: a save cut in the middle would leave its transaction open.
+        while not self._closing.is_set():
+            if self._signature() == self._saved:
+                await self.emu.state.changed.wait(SAVE_IDLE)
+                continue
+            await asyncio.sleep(SAVE_DELAY)
+            try:
+                await self._save()
+            except Exception:
+                log.exception("could not save the playground's personas and chats")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), SAVE_RETRY)
+
+    async def _save(self) -> None:
+        assert self.sidecar is not None
+        async with self._lock:  # never a persona half made, nor a reset half done
+            signature = self._signature()
+            snapshot = take(self.emu, since=self._saved_version)
+            personas = list(self.personas.values())
+        await self.sidecar.save(snapshot, personas)
+        self._saved, self._saved_version = signature, snapshot.version
+
+    async def _close_sidecar(self) -> None:
+        saver, self._saver = self._saver, None
+        if saver is None or self.sidecar is None:
+            return
+        self._closing.set()
+        self.emu.state.changed.notify()
+        await saver  # ends after the save it may be making
+        try:
+            if self._signature() != self._saved:
+                await self._save()
+        finally:
+            await self.sidecar.close()
