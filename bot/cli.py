@@ -304,7 +304,14 @@ def parser() -> argparse.ArgumentParser:
     _logging_options(play, argparse.SUPPRESS)
     play.add_argument("--port", type=int, default=8080, help="web page port (default 8080)")
     play.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    play.add_argument("--db", default=None, help="database file (default: a fresh temporary one)")
+    play.add_argument(
+        "--db",
+        default=None,
+        metavar="FILE",
+        help="the bot's database file, kept across runs; the personas and chats are kept"
+        " beside it (demo.db: demo.playground.db). Default: a temporary one, forgotten at"
+        " the end",
+    )
     play.add_argument(
         "--emulator-only",
         action="store_true",
