@@ -32,6 +32,9 @@ configuration:
   PASSERELLE_POLL_TIMEOUT      long-polling timeout in seconds (default 25)
   PASSERELLE_REMINDERS         meeting reminder lead times (default 24h,1h)
   PASSERELLE_MEETING_URL       video link template with {code}
+  PASSERELLE_PRIVACY_CONTACT   the privacy officer, shown by /privacy (name and e-mail)
+  PASSERELLE_RETENTION_APPLICANTS    erase applications never paired after (default 730d)
+  PASSERELLE_RETENTION_PARTICIPANTS  erase participants after their pairing (default 365d)
   PASSERELLE_WEBHOOK_URL       run --webhook: the public https:// URL Telegram calls
   PASSERELLE_WEBHOOK_LISTEN    run --webhook: local host:port (default 127.0.0.1:8081)
   PASSERELLE_WEBHOOK_PATH      run --webhook: local path (default: the public URL's path)
