@@ -25,8 +25,20 @@ from tests.harness import Running, start_bot
 pytestmark = pytest.mark.slow
 
 NAMES = ("Anaïs", "Zedekiah")
-COMMANDS = ("/start", "/help", "/status", "/cancel", "/language", "/privacy", "/delete",
-            "/pair", "/review", "/nonsense", "/start staff-forged", "/start cohort_1")  # fmt: skip
+COMMANDS = (
+    "/start",
+    "/help",
+    "/status",
+    "/cancel",
+    "/language",
+    "/privacy",
+    "/delete",
+    "/pair",
+    "/review",
+    "/nonsense",
+    "/start staff-forged",
+    "/start cohort_1",
+)
 APOLOGY = "something went wrong"
 
 
@@ -154,3 +166,114 @@ def test_arbitrary_input_never_crashes_leaks_or_breaks_telegrams_rules(
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(_play(Path(folder), script))
+
+
+def _update_shapes(uid: int, chat_id: int, now: int) -> st.SearchStrategy[dict[str, object]]:
+    """Updates as Telegram may send them, including kinds the bot never asked for."""
+    user = {"id": uid, "is_bot": False, "first_name": NAMES[0], "language_code": "fr"}
+    private = {"id": uid, "type": "private", "first_name": NAMES[0]}
+    chats = st.sampled_from(
+        (
+            private,
+            {"id": -100 - chat_id, "type": "group", "title": "G"},
+            {"id": -1000000000000 - chat_id, "type": "supergroup", "title": "S"},
+        )
+    )
+    content = st.one_of(
+        st.builds(lambda t: {"text": t}, TEXT),
+        st.just(
+            {
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "u",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            }
+        ),
+        st.builds(
+            lambda c: {
+                "photo": [{"file_id": "p", "file_unique_id": "q", "width": 9, "height": 9}],
+                "caption": c,
+            },
+            st.text(max_size=50),
+        ),
+        st.just({"location": {"latitude": 14.7, "longitude": -17.4}}),
+        st.just({"contact": {"phone_number": "+221000", "first_name": "X"}}),
+        st.just({"new_chat_members": [user]}),
+    )
+
+    def message(
+        chat: dict[str, object], body: dict[str, object], sender: bool
+    ) -> dict[str, object]:
+        found: dict[str, object] = {"message_id": 10_000, "date": now, "chat": chat, **body}
+        if sender:
+            found["from"] = user
+        return found
+
+    messages = st.builds(message, chats, content, st.booleans())
+    return st.one_of(
+        st.builds(lambda m: {"message": m}, messages),
+        st.builds(lambda m: {"edited_message": {**m, "edit_date": now}}, messages),
+        st.builds(
+            lambda d: {
+                "callback_query": {
+                    "id": "9",
+                    "from": user,
+                    "chat_instance": "1",
+                    "message": {"message_id": 1, "date": 0, "chat": private},
+                    **d,
+                }
+            },
+            st.one_of(st.just({}), st.builds(lambda x: {"data": x}, DATA)),
+        ),
+        st.just(
+            {
+                "my_chat_member": {
+                    "chat": private,
+                    "from": user,
+                    "date": now,
+                    "old_chat_member": {"status": "member", "user": user},
+                    "new_chat_member": {"status": "kicked", "user": user, "until_date": 0},
+                }
+            }
+        ),
+    )
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_any_update_shape_is_survived(data: st.DataObject) -> None:
+    async def play(folder: Path) -> None:
+        emu = Emulator(rate_limit_per_second=None)
+        await emu.start()
+        bot = await start_bot(emu, folder / "shapes.db")
+        try:
+            uid = emu.add_user(NAMES[0], language_code="fr")
+            await emu.send_text(uid, "/start")
+            await _settled(bot)
+            shapes = data.draw(st.lists(_update_shapes(uid, uid, 1_800_000_000), max_size=8))
+            for shape in shapes:
+                emu.state.updates.append({"update_id": emu.state.next_update_id, **shape})
+                emu.state.next_update_id += 1
+                emu.state.changed.notify()
+                await _settled(bot)
+            await emu.send_text(uid, "/help")  # and she is still answered
+            await emu.wait_for(uid, contains="/start", since=0, timeout=5)
+            parked = await bot.core.db.fetchall("SELECT 1 FROM inbox WHERE parked_at IS NOT NULL")
+            assert parked == []
+            assert not [e for e in emu.errors if e[1] >= 500]
+            assert not any(APOLOGY in m.text for m in emu.bot_messages(uid))
+        finally:
+            await bot.shutdown()
+            await emu.stop()
+
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(play(Path(folder)))
