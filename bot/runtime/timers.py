@@ -12,7 +12,7 @@ The waking is a plain asyncio loop rather than python-telegram-bot's JobQueue
 duplicate that state in memory, bring its misfire grace (1 s by default) that must be
 disabled, and read the wall clock where the tests inject a FrozenClock. Here sleeping is
 computed against the injected clock (due - clock.now()), capped at a minute so a jump of
-the wall clock is noticed, and `wake()` cuts it short.
+the wall clock is noticed, and `wake()` cuts it short (a FrozenClock calls it when moved).
 
 Two instances on one database never run a timer twice: each claim re-checks, inside its
 `BEGIN IMMEDIATE` transaction, that the timer is still open and due. Scheduling a
@@ -34,7 +34,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.runtime.clock import Clock
+from bot.runtime.clock import Clock, FrozenClock
 from bot.runtime.db import Database, Row
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,8 @@ class Timers:
         self._wake = asyncio.Event()
         self._stop: asyncio.Event | None = None
         self._reported: set[str] = set()
+        if isinstance(clock, FrozenClock):  # a test or a demo moved time: look again at once
+            clock.watch(self.wake)
 
     def register(self, kind: str, handler: Handler) -> None:
         """Adds the handler of a kind; a kind has one handler only."""
