@@ -1,0 +1,95 @@
+"""Driving /availability and /meet through the emulator: grids, pairs, documents, clocks."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from typing import Any
+
+from icalendar import Calendar
+
+from bot.core import Core
+from bot.emulator import Emulator, EmuMessage
+from bot.runtime.clock import FrozenClock
+from bot.runtime.db import Database
+from tests.applicants import store_applicant
+from tests.harness import Person
+
+MONTREAL, DAKAR = "America/Toronto", "Africa/Dakar"
+
+
+def plain(text: str) -> str:
+    """What a person reads of an HTML message."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+async def enrol(db: Database, person: Person, role: str, language: str, zone: str) -> None:
+    """Stores an approved applicant who has talked to the bot, in her time zone."""
+    user = person.emu.user(person.uid)
+    user.started = True
+    await store_applicant(db, person.uid, role, first_name=user.first_name, language=language)
+    async with db.write() as conn:
+        await conn.execute("UPDATE people SET timezone = ? WHERE user_id = ?", (zone, person.uid))
+
+
+async def pair_up(core: Core, mentor: Person, mentee: Person) -> int:
+    """Pairs them as staff would (the introductions are tested with pairing)."""
+    paired = await core.pairing.create(0, mentor.uid, mentee.uid, None)
+    pair = getattr(paired, "pair", None)
+    assert pair is not None, paired
+    return int(pair.id)
+
+
+def grid(person: Person) -> EmuMessage:
+    """Her newest message with the weekly grid."""
+    return next(m for m in reversed(person.emu.bot_messages(person.uid)) if len(m.buttons) == 8)
+
+
+async def toggle_cell(person: Person, day: int, part: int) -> EmuMessage:
+    """Presses one toggle of the grid (day 0 = Monday, part 0 = morning), waits for the edit."""
+    message = grid(person)
+    button = message.reply_markup["inline_keyboard"][day][part + 1]  # type: ignore[index]
+    mark = person.emu.mark()
+    result = await person.emu.press_data(person.uid, message.message_id, button["callback_data"])
+    assert result.answered
+    return await person.emu.wait_for(
+        person.uid, predicate=lambda m: m.message_id == message.message_id, since=mark
+    )
+
+
+async def give_availability(person: Person, days: range, part: int, done: str) -> EmuMessage:
+    """Sends /availability, selects one part on each of the days, presses Done."""
+    await person.send("/availability", expect="🗓")
+    for day in days:
+        await toggle_cell(person, day, part)
+    mark = person.emu.mark()
+    await person.tap(done, grid(person).message_id)
+    return await person.emu.wait_for(person.uid, contains="✅", since=mark)
+
+
+def buttons_of(message: EmuMessage) -> list[dict[str, Any]]:
+    return message.inline_buttons
+
+
+def documents(emu: Emulator, uid: int) -> list[EmuMessage]:
+    """The documents the bot sent her, oldest first."""
+    return [m for m in emu.bot_messages(uid) if m.document is not None]
+
+
+def event_of(message: EmuMessage) -> tuple[str, Any]:
+    """The METHOD and the one VEVENT of an .ics document."""
+    assert message.document is not None and message.document.filename.endswith(".ics")
+    calendar = Calendar.from_ical(message.document.data)
+    (event,) = calendar.walk("VEVENT")
+    return str(calendar["method"]), event
+
+
+def clock_of(core: Core) -> FrozenClock:
+    clock = core.clock
+    assert isinstance(clock, FrozenClock)
+    return clock
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
