@@ -10,9 +10,11 @@ from bot.meetings import grid_view, meeting_view, notice_view, view
 from bot.meetings.results import (
     Confirmed,
     Declined,
+    Dropped,
     FollowedUp,
     Missing,
     Moved,
+    NoSlot,
     Offered,
     Pending,
     Proposed,
@@ -194,12 +196,23 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         )
         return Response([reply], Toast())
 
-    async def replayed(now: Turn, meeting_id: int, message_id: int) -> Response:
-        """An update handled again after a crash: where the meeting's pair stands now."""
-        pair_id = await core.meetings.pair_of_meeting(now.person.user_id, meeting_id)
-        if pair_id is None:
-            return Response(toast=stale(now.t))
-        return shown(now, await core.meetings.situation(now.person.user_id, pair_id), message_id)
+    async def replayed(
+        now: Turn, action: str, meeting_id: int
+    ) -> Confirmed | Declined | Dropped | Stale:
+        """A press handled again after a crash: what it did, from the meeting as it stands."""
+        seen = await core.meetings.seen_by(now.person.user_id, meeting_id)
+        if seen is None:
+            return Stale()
+        pair, meeting = seen
+        if action == view.ACCEPT and meeting.status == Status.CONFIRMED:
+            return Confirmed(pair, meeting)
+        if action == view.DROP and meeting.status in (Status.CANCELLED, Status.WITHDRAWN):
+            return Dropped(pair, meeting)
+        if action == view.DECLINE and meeting.status == Status.DECLINED:
+            then = await core.meetings.situation(now.person.user_id, pair.pair_id)
+            if isinstance(then, Offered | NoSlot):
+                return Declined(pair, meeting, then)
+        return Stale()
 
     async def pick(now: Turn, offer_id: int, index: int, message_id: int) -> Response:
         try:
@@ -237,7 +250,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         try:
             result = await calls[action](user_id, meeting_id, update_id)
         except DuplicateUpdate:
-            return await replayed(now, meeting_id, message_id)
+            result = await replayed(now, action, meeting_id)
         if isinstance(result, Stale):
             return Response(toast=stale(now.t))
         response = Response(toast=Toast())

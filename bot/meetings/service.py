@@ -100,9 +100,13 @@ class Meetings:
         )
         return [(row["id"], found[row["other"]]) for row in rows if row["other"] in found]
 
-    async def pair_of_meeting(self, user_id: int, meeting_id: int) -> int | None:
-        """The active pair a meeting belongs to, if she is in it."""
-        return await self._pair_of("meetings", user_id, meeting_id)
+    async def seen_by(self, user_id: int, meeting_id: int) -> tuple[Duo, Meeting] | None:
+        """A meeting of hers as it stands, in an active pair (to show again after a crash)."""
+        meeting = await load_meeting(self.db.reader, meeting_id)
+        if meeting is None or not meeting.has(user_id):
+            return None
+        pair = await duo(self.db.reader, meeting.pair_id, user_id, self.settings.timezone)
+        return (pair, meeting) if pair is not None else None
 
     async def pair_of_offer(self, user_id: int, offer_id: int) -> int | None:
         """The active pair an offer belongs to, if she is in it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from datetime import datetime
@@ -11,6 +12,7 @@ from icalendar import Calendar
 
 from bot.core import Core
 from bot.emulator import Emulator, EmuMessage
+from bot.meetings.week import Part, Week, cell
 from bot.runtime.clock import FrozenClock
 from bot.runtime.db import Database
 from tests.applicants import store_applicant
@@ -93,3 +95,42 @@ def clock_of(core: Core) -> FrozenClock:
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+async def save_week(db: Database, person: Person, week: Week) -> None:
+    """Stores a saved weekly grid directly (the grid itself is driven in its own test)."""
+    async with db.write() as conn:
+        await conn.execute(
+            "INSERT INTO availability(user_id, cells, draft, saved_at, updated_at)"
+            " VALUES (?, ?, ?, 'x', 'x') ON CONFLICT(user_id) DO UPDATE SET"
+            " cells = excluded.cells, saved_at = 'x'",
+            (person.uid, week.mask, week.mask),
+        )
+
+
+def days_of(days: range, part: Part) -> Week:
+    """One part of the day on each of the days (0 = Monday)."""
+    return Week(sum(1 << cell(day, part) for day in days))
+
+
+async def settled(core: Core, timeout: float = 15.0) -> None:
+    """Waits until the outbox has nothing left to send."""
+    for _ in range(int(timeout / 0.05)):
+        if not (await core.outbox.counts()).get("pending"):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"outbox not settled: {await core.outbox.counts()}")
+
+
+def count(emu: Emulator, uid: int, text: str) -> int:
+    """How many of the bot's messages to her contain a text."""
+    return sum(1 for m in emu.bot_messages(uid) if text in m.text)
+
+
+async def document_count(emu: Emulator, uid: int, expected: int, timeout: float = 10.0) -> None:
+    """Waits until she has `expected` documents, then checks no more came."""
+    for _ in range(int(timeout / 0.05)):
+        if len(documents(emu, uid)) >= expected:
+            break
+        await asyncio.sleep(0.05)
+    assert len(documents(emu, uid)) == expected, [m.text for m in emu.bot_messages(uid)]
