@@ -56,6 +56,30 @@ async def book_tuesday(bot: Running, chloe: Person, awa: Person) -> None:
     await settled(bot.core)
 
 
+async def booked(launch: Launch) -> tuple[Running, Person, Person]:
+    """A bot on which Chloé and Awa booked Tuesday 13:00 UTC."""
+    bot = await launch()
+    chloe, awa = await montreal_dakar(bot)
+    await book_tuesday(bot, chloe, awa)
+    return bot, chloe, awa
+
+
+async def restart(bot: Running, launch: Launch, at: datetime) -> Running:
+    """Stops the bot and starts it again on the same database, its clock at `at`."""
+    await bot.shutdown()
+    return await launch(start=at)
+
+
+async def quiet(bot: Running) -> None:
+    """Gives a wrong extra message time to show up, then waits for the outbox to settle."""
+    await asyncio.sleep(0.5)
+    await settled(bot.core)
+
+
+def reminders(emu: Emulator, *people: Person) -> list[int]:
+    return [count(emu, person.uid, "⏰") for person in people]
+
+
 async def test_availability_grid_is_edited_in_place_and_said_in_words(
     emu: Emulator, launch: Launch
 ) -> None:
@@ -132,9 +156,7 @@ async def test_proposals_in_two_zones_accept_calendar_and_reminder(
 async def test_i_cant_make_it_moves_the_meeting_with_the_same_event_updated(
     emu: Emulator, launch: Launch
 ) -> None:
-    bot = await launch()
-    chloe, awa = await montreal_dakar(bot)
-    await book_tuesday(bot, chloe, awa)
+    bot, chloe, awa = await booked(launch)
     clock_of(bot.core).set(TUESDAY - timedelta(hours=1))
     await emu.wait_for(awa.uid, contains="in 1 hour")
     await emu.wait_for(chloe.uid, contains="dans 1 heure")
@@ -174,60 +196,44 @@ async def test_i_cant_make_it_moves_the_meeting_with_the_same_event_updated(
 async def test_a_restart_between_booking_and_reminder_sends_it_once(
     emu: Emulator, launch: Launch
 ) -> None:
-    bot = await launch()
-    chloe, awa = await montreal_dakar(bot)
-    await book_tuesday(bot, chloe, awa)
-    await bot.shutdown()
-    again = await launch(start=TUESDAY - timedelta(hours=2))
-    await asyncio.sleep(0.3)
-    assert count(emu, awa.uid, "⏰") == 0, "not due yet"
+    bot, chloe, awa = await booked(launch)
+    again = await restart(bot, launch, TUESDAY - timedelta(hours=2))
+    await quiet(again)
+    assert reminders(emu, chloe, awa) == [0, 0], "not due yet"
     clock_of(again.core).set(TUESDAY - timedelta(hours=1))
     await emu.wait_for(awa.uid, contains="in 1 hour")
     await emu.wait_for(chloe.uid, contains="dans 1 heure")
-    await again.shutdown()
-    third = await launch(start=TUESDAY - timedelta(minutes=30))
-    await asyncio.sleep(0.5)
-    await settled(third.core)
-    assert count(emu, awa.uid, "⏰") == 1 and count(emu, chloe.uid, "⏰") == 1
+    third = await restart(again, launch, TUESDAY - timedelta(minutes=30))
+    await quiet(third)
+    assert reminders(emu, chloe, awa) == [1, 1]
 
 
 async def test_a_reminder_due_while_the_bot_was_down_comes_at_start_once(
     emu: Emulator, launch: Launch
 ) -> None:
-    bot = await launch()
-    chloe, awa = await montreal_dakar(bot)
-    await book_tuesday(bot, chloe, awa)
-    await bot.shutdown()
-    again = await launch(start=TUESDAY - timedelta(minutes=20))  # down across 12:00 UTC
+    bot, chloe, awa = await booked(launch)
+    again = await restart(bot, launch, TUESDAY - timedelta(minutes=20))  # down across 12:00
     late = await emu.wait_for(awa.uid, contains="in 20 minutes")
     assert "I can't make it" in str(late.buttons)
     await emu.wait_for(chloe.uid, contains="dans 20 minutes")
-    await again.shutdown()
-    after = await launch(start=TUESDAY + timedelta(minutes=5))
-    await asyncio.sleep(0.5)
-    await settled(after.core)
-    assert count(emu, awa.uid, "⏰") == 1 and count(emu, chloe.uid, "⏰") == 1
+    after = await restart(again, launch, TUESDAY + timedelta(minutes=5))
+    await quiet(after)
+    assert reminders(emu, chloe, awa) == [1, 1]
 
 
 async def test_a_reminder_missed_until_the_meeting_began_is_not_sent(
     emu: Emulator, launch: Launch
 ) -> None:
-    bot = await launch()
-    chloe, awa = await montreal_dakar(bot)
-    await book_tuesday(bot, chloe, awa)
-    await bot.shutdown()
-    again = await launch(start=TUESDAY + timedelta(minutes=10))
-    await asyncio.sleep(0.5)
-    await settled(again.core)
-    assert count(emu, awa.uid, "⏰") == 0 and count(emu, chloe.uid, "⏰") == 0
+    bot, chloe, awa = await booked(launch)
+    again = await restart(bot, launch, TUESDAY + timedelta(minutes=10))
+    await quiet(again)
+    assert reminders(emu, chloe, awa) == [0, 0]
 
 
 async def test_cancel_sends_both_a_cancel_and_tells_the_other(
     emu: Emulator, launch: Launch
 ) -> None:
-    bot = await launch()
-    chloe, awa = await montreal_dakar(bot)
-    await book_tuesday(bot, chloe, awa)
+    bot, chloe, awa = await booked(launch)
     shown = await chloe.send("/meet", expect="Votre prochaine réunion avec Awa")
     assert shown.buttons == [["Déplacer", "Annuler"]]
     reschedule = shown.inline_buttons[0]["callback_data"]
