@@ -187,7 +187,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         6,
-        "weekly availability, meeting offers, meetings and their follow-up answers",
+        "weekly availability, meeting offers, meetings and their follow-up answers;"
+        " timers awaiting a retry indexed",
         (
             # cells: the saved grid, bit day * 3 + part (Monday morning = bit 0); draft: the
             # grid being edited in the message whose buttons carry `round`.
@@ -230,6 +231,9 @@ MIGRATIONS: tuple[Migration, ...] = (
                 closed_by INTEGER
             )""",
             "CREATE INDEX meetings_pair ON meetings(pair_id, status, start_at)",
+            # Timers awaiting a retry, for Timers.next_due (timers_open is in due order).
+            "CREATE INDEX timers_retrying ON timers(next_try_at)"
+            " WHERE next_try_at IS NOT NULL AND done_at IS NULL AND cancelled_at IS NULL",
             """CREATE TABLE meeting_answers (
                 meeting_id INTEGER NOT NULL REFERENCES meetings(id),
                 user_id INTEGER NOT NULL,
