@@ -10,7 +10,7 @@ grids.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -46,6 +46,16 @@ class Rules:
             raise ValueError("step and length are whole minutes, at least one")
         if self.length <= timedelta(0) or self.count < 1:
             raise ValueError("a slot has a length, and at least one is proposed")
+
+    @classmethod
+    def demo(cls, leads: Sequence[timedelta]) -> Rules:
+        """For the playground: a slot may start on any minute, a minute after the longest lead.
+
+        With reminders at 60 s and 20 s, a meeting offered now can start in about two
+        minutes, so a demo sees both reminders a minute or two after booking (accepting
+        within a minute of the offer keeps every lead ahead of the booking).
+        """
+        return cls(notice=max(leads, default=timedelta(0)) + MINUTE, step=MINUTE)
 
 
 @cache

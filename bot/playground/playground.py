@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core import Core, build_core
 from bot.emulator import Emulator
+from bot.meetings.slots import Rules
 from bot.playground.routes import PlayRoutes
 from bot.runtime.i18n import Catalogs
 from bot.runtime.people import Who
@@ -149,7 +150,9 @@ class Playground:
         if self.reminders:
             overrides["reminders"] = self.reminders
         settings = load_settings(**overrides)
-        core = await build_core(settings, books=self.books)
+        # A demo's reminders: meetings may start within minutes, so they come in a minute or two.
+        rules = Rules.demo(settings.reminders) if self.reminders else None
+        core = await build_core(settings, books=self.books, rules=rules)
         self.core = core
         before = self._polls()
         stop = asyncio.Event()

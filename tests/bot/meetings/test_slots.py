@@ -297,13 +297,14 @@ def test_a_single_day_gives_hours_that_do_not_overlap() -> None:
     assert slots[1] - slots[0] == slots[2] - slots[1] == HOUR
 
 
-def test_a_minute_grid_for_demonstrations() -> None:
-    rules = Rules(notice=timedelta(minutes=2), step=timedelta(minutes=1))
+def test_the_playground_demo_lets_a_meeting_start_a_minute_after_its_longest_lead() -> None:
+    rules = Rules.demo([timedelta(seconds=60), timedelta(seconds=20)])
     chloe = Side(MONTREAL, Week(FULL))
     awa = Side(DAKAR, Week(FULL))
     now = datetime(2027, 1, 11, 14, 0, 30, tzinfo=UTC)
     slots = find_slots(chloe, awa, now, rules)
-    assert slots[0] == datetime(2027, 1, 11, 14, 3, tzinfo=UTC)
+    assert slots[0] == datetime(2027, 1, 11, 14, 3, tzinfo=UTC), "on the minute after 2 min"
+    assert len(slots) == 3 and len({local_day(s, MONTREAL) for s in slots}) == 3
 
 
 def test_clock_changes_are_found_to_the_minute() -> None:
