@@ -109,14 +109,11 @@ class Meetings:
         return (pair, meeting) if pair is not None else None
 
     async def pair_of_offer(self, user_id: int, offer_id: int) -> int | None:
-        """The active pair an offer belongs to, if she is in it."""
-        return await self._pair_of("meeting_offers", user_id, offer_id)
-
-    async def _pair_of(self, table: str, user_id: int, item_id: int) -> int | None:
+        """The active pair an offer to her belongs to."""
         row = await self.db.fetchone(
-            f"SELECT p.id FROM {table} x JOIN pairs p ON p.id = x.pair_id WHERE x.id = ?"
-            " AND p.ended_at IS NULL AND (p.mentor_id = ? OR p.mentee_id = ?)",
-            (item_id, user_id, user_id),
+            "SELECT p.id FROM meeting_offers o JOIN pairs p ON p.id = o.pair_id"
+            " WHERE o.id = ? AND o.user_id = ? AND p.ended_at IS NULL",
+            (offer_id, user_id),
         )
         return int(row["id"]) if row is not None else None
 
@@ -221,9 +218,14 @@ class Meetings:
         return Offered(pair, offer)
 
     def _fits(self, pair: Duo, start: datetime, now: datetime) -> bool:
-        """Whether a start still suits both, as the offer's rules say."""
+        """Whether an offered start still suits both when it is picked.
+
+        Half the notice may have gone by since it was offered (a 10:00 slot offered at 09:00
+        can be picked until 09:30), so that the soonest slot is not refused for the minute
+        it took to choose; both grids must still hold it.
+        """
         return (
-            now + self.rules.notice <= start <= now + self.rules.horizon
+            now + self.rules.notice / 2 <= start <= now + self.rules.horizon
             and inside(pair.me.side, start, self.rules.length)
             and inside(pair.other.side, start, self.rules.length)
         )

@@ -147,6 +147,23 @@ async def test_a_time_that_no_longer_suits_both_is_not_proposed(pair: Pair) -> N
     assert await pair.core.db.fetchall("SELECT id FROM meetings") == []
 
 
+async def test_the_soonest_slot_can_be_picked_for_half_its_notice(pair: Pair) -> None:
+    offer = (await offered(pair)).offer
+    assert offer.slots[0] == MONDAY + timedelta(hours=1)
+    pair.clock.advance(timedelta(minutes=30))  # she took her time
+    result = await pair.core.meetings.pick(CHLOE, offer.id, 0, None)
+    assert isinstance(result, Proposed) and result.meeting.start == offer.slots[0]
+
+
+async def test_a_slot_picked_too_late_is_refused_with_fresh_times(pair: Pair) -> None:
+    offer = (await offered(pair)).offer
+    pair.clock.advance(timedelta(minutes=31))
+    result = await pair.core.meetings.pick(CHLOE, offer.id, 0, None)
+    assert isinstance(result, Unavailable) and isinstance(result.now, Offered)
+    assert offer.slots[0] not in result.now.offer.slots
+    assert isinstance(await pair.core.meetings.pick(CHLOE, offer.id, 1, None), Stale), "used"
+
+
 async def test_declining_offers_the_other_proposed_times(pair: Pair) -> None:
     offer = (await offered(pair)).offer
     proposed = await pair.core.meetings.pick(CHLOE, offer.id, 1, None)
