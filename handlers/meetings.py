@@ -5,30 +5,25 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.core import Core
 from bot.meetings import grid_view, meeting_view, notice_view, view
 from bot.meetings.results import (
     Confirmed,
     Declined,
     Dropped,
     FollowedUp,
-    Missing,
     Moved,
     NoSlot,
     Offered,
-    Pending,
     Proposed,
     Situation,
     Stale,
     Unavailable,
-    Upcoming,
 )
 from bot.meetings.store import Answer, Status
 from bot.meetings.week import CELLS, DAYS, Part
 from bot.runtime.callbacks import BadCallback, to_int
 from bot.runtime.db import DuplicateUpdate
-from bot.runtime.i18n import Translator
-from bot.runtime.replies import Edit, Keyboard, Reply, Response, Send, Toast, stale
+from bot.runtime.replies import Edit, Reply, Response, Send, Toast, stale
 from handlers.base import Context, Deps, Turn, respond, turn
 
 ANSWERS = {code: answer for answer, code in view.ANSWER_CODES.items()}
@@ -46,26 +41,6 @@ def _numbers(fields: list[str], count: int) -> list[int]:
     if len(fields) != count:
         raise BadCallback(":".join(fields)[:64])
     return [to_int(field) for field in fields]
-
-
-def screen(core: Core, t: Translator, situation: Situation) -> tuple[str, Keyboard]:
-    """What /meet shows for a pair, in her words and time."""
-    now = core.clock.now()
-    if isinstance(situation, Upcoming):
-        meeting = situation.meeting
-        return meeting_view.upcoming(t, situation.duo, meeting, core.meetings.url(meeting), now)
-    if isinstance(situation, Pending):
-        if situation.meeting.proposer_id == situation.duo.me.user_id:
-            return meeting_view.waiting(t, situation.duo, situation.meeting)
-        return meeting_view.proposal(t, situation.duo, situation.meeting)
-    if isinstance(situation, Offered):
-        offer = situation.offer
-        return view.offer(t, situation.duo, offer.id, offer.slots, offer.moves is not None)
-    if isinstance(situation, Missing):
-        if situation.mine:
-            return view.missing_mine(t), ()
-        return view.missing_theirs(t, situation.duo), ()
-    return view.no_slot(t, situation.duo, situation.miss, now, told=False), ()
 
 
 def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
@@ -146,7 +121,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             if isinstance(found, Stale):
                 response.send(now.chat_id, view.not_paired(now.t))
             else:
-                response.send(now.chat_id, *screen(core, now.t, found))
+                response.send(
+                    now.chat_id,
+                    *meeting_view.screen(now.t, found, core.settings.meeting_url, core.clock.now()),
+                )
         await respond(deps, update, response)
 
     async def press(update: Update, context: Context) -> None:
@@ -188,7 +166,9 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         """A situation in place of the pressed message (or as a new one)."""
         if isinstance(found, Stale):
             return Response(toast=stale(now.t))
-        text, keyboard = screen(core, now.t, found)
+        text, keyboard = meeting_view.screen(
+            now.t, found, core.settings.meeting_url, core.clock.now()
+        )
         reply: Reply = (
             Send(now.chat_id, text, keyboard)
             if message_id is None

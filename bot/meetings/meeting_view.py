@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.meetings.store import Duo, Meeting
+from bot.meetings import view
+from bot.meetings.results import Missing, Offered, Pending, Situation, Upcoming
+from bot.meetings.store import Duo, Meeting, video_url
 from bot.meetings.view import ACCEPT, DECLINE, DROP, MOVE, NAMESPACE, duration, slot_line, when
 from bot.runtime.callbacks import encode
 from bot.runtime.i18n import Translator, isolate
@@ -181,3 +183,22 @@ def withdrawn_notice(t: Translator, duo: Duo, meeting: Meeting) -> str:
         name=_name(duo),
         when=when(t, meeting.start, duo.me.zone),
     )
+
+
+def screen(t: Translator, situation: Situation, url: str, now: datetime) -> tuple[str, Keyboard]:
+    """What /meet shows for a pair, in her words and time (`url`: the link template)."""
+    if isinstance(situation, Upcoming):
+        meeting = situation.meeting
+        return upcoming(t, situation.duo, meeting, video_url(url, meeting), now)
+    if isinstance(situation, Pending):
+        if situation.meeting.proposer_id == situation.duo.me.user_id:
+            return waiting(t, situation.duo, situation.meeting)
+        return proposal(t, situation.duo, situation.meeting)
+    if isinstance(situation, Offered):
+        found = situation.offer
+        return view.offer(t, situation.duo, found.id, found.slots, found.moves is not None)
+    if isinstance(situation, Missing):
+        if situation.mine:
+            return view.missing_mine(t), ()
+        return view.missing_theirs(t, situation.duo), ()
+    return view.no_slot(t, situation.duo, situation.miss, now, told=False), ()

@@ -17,7 +17,16 @@ import aiosqlite
 
 from bot.meetings import notice_view
 from bot.meetings.slots import clock_changes, offset
-from bot.meetings.store import Duo, Meeting, Member, Status, load_meeting, members, one
+from bot.meetings.store import (
+    Duo,
+    Meeting,
+    Member,
+    Status,
+    load_meeting,
+    members,
+    one,
+    video_url,
+)
 from bot.runtime.clock import Clock
 from bot.runtime.i18n import Catalogs, Translator
 from bot.runtime.outbox import Owed, put_in
@@ -31,11 +40,6 @@ CLOCKS_NOTICE = timedelta(days=7)  # a clock change ahead is announced a week be
 def timer_prefix(meeting: Meeting) -> str:
     """What every timer id of a meeting starts with."""
     return f"meeting:{meeting.id}:"
-
-
-def video_url(template: str, meeting: Meeting) -> str:
-    """The meeting's video link: the configured template with its own code."""
-    return template.replace("{code}", meeting.code)
 
 
 async def schedule_timers(

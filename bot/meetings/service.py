@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.meetings import calendar, meeting_view, view
-from bot.meetings.reminders import schedule_timers, timer_prefix, video_url
+from bot.meetings.reminders import schedule_timers, timer_prefix
 from bot.meetings.results import (
     Confirmed,
     Declined,
@@ -48,6 +48,7 @@ from bot.meetings.store import (
     one,
     slots_json,
     stamp,
+    video_url,
 )
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database

@@ -127,6 +127,11 @@ class Duo:
         return Duo(self.pair_id, self.other, self.me)
 
 
+def video_url(template: str, meeting: Meeting) -> str:
+    """The meeting's video link: the configured template with its own code."""
+    return template.replace("{code}", meeting.code)
+
+
 def meeting_from_row(row: Row) -> Meeting:
     """A meeting from a row of the meetings table."""
     return Meeting(
