@@ -93,16 +93,15 @@ def _days(t: Translator, days: tuple[int, ...]) -> Html:
 
 def week_in_words(t: Translator, week: Week) -> Html:
     """The saved week as people say it: "Mondays and Wednesdays, mornings; Fridays, evenings"."""
-    return Html(
-        "; ".join(
-            t(
-                "{days}, {parts}",
-                days=_days(t, days),
-                parts=Html(t.join(t(PART_PLURALS[part]) for part in parts)),
-            )
-            for days, parts in week.groups()
+    said = ""
+    for days, parts in week.groups():
+        group = t(
+            "{days}, {parts}",
+            days=_days(t, days),
+            parts=Html(t.join(t(PART_PLURALS[part]) for part in parts)),
         )
-    )
+        said = t("{previous}; {next}", previous=Html(said), next=Html(group)) if said else group
+    return Html(said)
 
 
 def saved_text(t: Translator, week: Week, zone: str) -> str:
