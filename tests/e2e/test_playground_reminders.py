@@ -35,21 +35,23 @@ async def test_a_demo_meeting_is_reminded_within_two_minutes_of_booking(tmp_path
         await pair_up(core, chloe, awa)
         for person in (chloe, awa):
             await save_week(core.db, person, Week(FULL))
+        asked = datetime.now(UTC)
         offer = await chloe.send("/meet", expect="Awa")
+        offered = datetime.now(UTC)  # the offer was computed between the two
         await chloe.tap(offer.buttons[0][0])
         await play.emu.wait_for(awa.uid, contains="proposes a meeting")
         await awa.tap("Accept")
         await play.emu.wait_for(awa.uid, contains="You accepted")
         (start,) = await core.db.fetchone("SELECT start_at FROM meetings") or ("",)
         begins = datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        assert now + timedelta(minutes=2) <= begins < now + timedelta(minutes=3, seconds=5)
+        assert asked + timedelta(minutes=2) <= begins < offered + timedelta(minutes=3)
         rows = await core.db.fetchall(
             "SELECT id, due_at FROM timers WHERE kind = 'meeting.reminder' ORDER BY due_at"
         )
         dues = [datetime.strptime(r["due_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
                 for r in rows]  # fmt: skip
         assert [r["id"].rsplit(":", 1)[1] for r in rows] == ["60", "20"]
-        assert now + timedelta(minutes=1) <= dues[0] < now + timedelta(minutes=2, seconds=5)
+        assert asked + timedelta(minutes=1) <= dues[0] < offered + timedelta(minutes=2)
         assert dues[1] == begins - timedelta(seconds=20), "then 40 s later"
     finally:
         await play.stop()
