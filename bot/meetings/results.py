@@ -52,7 +52,6 @@ class NoSlot:
 
     duo: Duo
     miss: NearMiss | None
-    moving: bool
 
 
 Situation = Upcoming | Pending | Offered | Missing | NoSlot

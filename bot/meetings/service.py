@@ -187,7 +187,7 @@ class Meetings:
         slots = find_slots(pair.me.side, pair.other.side, now, self.rules, exclude)
         if not slots:
             miss = near_miss(pair.me.side, pair.other.side, now, self.rules)
-            return NoSlot(pair, miss, moving=moves is not None)
+            return NoSlot(pair, miss)
         return await self._store_offer(conn, pair, slots, moves)
 
     async def _store_offer(
