@@ -254,6 +254,21 @@ def _logging_options(parser: argparse.ArgumentParser, default: object) -> None:
     )
 
 
+def _lead_times(text: str) -> str:
+    """Checks --reminders (comma-separated durations) and keeps it as typed."""
+    from bot.runtime.settings import parse_duration
+
+    parts = [part for part in text.split(",") if part.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError("give at least one lead time, such as 60s,20s")
+    try:
+        for part in parts:
+            parse_duration(part)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line: passerelle [-v] {run,backup,playground} [options]."""
     formatter = argparse.RawDescriptionHelpFormatter
@@ -314,6 +329,15 @@ def parser() -> argparse.ArgumentParser:
         help="the bot's database file, kept across runs; the personas and chats are kept"
         " beside it (demo.db: demo.playground.db). Default: a temporary one, forgotten at"
         " the end",
+    )
+    play.add_argument(
+        "--reminders",
+        metavar="LEADS",
+        type=_lead_times,
+        help="meeting reminder lead times for a demo, e.g. 60s,20s (units s, m, h, d): a"
+        " meeting may then start on any minute, a minute after the longest lead, so its"
+        " reminders come a minute or two after it is booked (default: PASSERELLE_REMINDERS,"
+        " with meetings on the hour at least an hour ahead)",
     )
     play.add_argument(
         "--emulator-only",

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.meetings.availability import Availability
+from bot.meetings.followup import FollowUps
+from bot.meetings.privacy import HOLDING as MEETINGS_DATA
+from bot.meetings.reminders import CLOCKS, FOLLOW_UP, REMIND, Reminders
+from bot.meetings.service import Meetings
+from bot.meetings.slots import Rules
 from bot.onboarding.service import Onboarding
 from bot.pairing.service import Pairing
 from bot.privacy.service import RETENTION, Privacy
@@ -43,6 +49,9 @@ class Core:
     review: Review
     stats: Stats
     timers: Timers
+    availability: Availability
+    meetings: Meetings
+    followups: FollowUps
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -76,19 +85,34 @@ def load_application_form(books: Catalogs) -> Form:
 
 
 async def build_core(
-    settings: Settings, clock: Clock | None = None, books: Catalogs | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    books: Catalogs | None = None,
+    rules: Rules | None = None,
 ) -> Core:
-    """Opens (and migrates) the database and wires every service."""
+    """Opens (and migrates) the database and wires every service.
+
+    `rules` are what a proposed meeting slot must be (the playground's demo lets one start
+    within minutes); by default, on the hour, at least an hour ahead, within 14 days.
+    """
     clock = clock or SystemClock()
     books = books or catalogs()
     form = load_application_form(books)
     db = Database(settings.db)
     await db.open()
     privacy = Privacy(db, clock, books, settings)
+    privacy.add(MEETINGS_DATA)
     onboarding = Onboarding(db, clock, form, privacy)
     timers = Timers(db, clock)
     timers.register(FORGET_UPDATES, forget_updates(clock))
     timers.register(RETENTION, privacy.run_retention)
+    reminders = Reminders(clock, books, settings.timezone, settings.meeting_url)
+    timers.register(REMIND, reminders.remind)
+    timers.register(FOLLOW_UP, reminders.follow_up)
+    timers.register(CLOCKS, reminders.clocks)
+    meetings = Meetings(db, clock, books, settings, rules, timers.wake)
+    pairing = Pairing(db, clock)
+    pairing.on_end.append(meetings.pair_ending)
     return Core(
         settings=settings,
         db=db,
@@ -101,9 +125,12 @@ async def build_core(
         inputs=PendingInputs(db, clock),
         inbox=Inbox(db),
         outbox=Outbox(db, clock),
-        pairing=Pairing(db, clock),
+        pairing=pairing,
         privacy=privacy,
         review=Review(db, clock, onboarding),
         stats=Stats(db, clock, form),
         timers=timers,
+        availability=Availability(db, clock, settings.timezone),
+        meetings=meetings,
+        followups=FollowUps(db, clock, settings.timezone),
     )

@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from bot.core import Core
 from bot.runtime.replies import Send, stale
-from handlers import common, menu, onboarding, pairing, privacy, review, staff, stats
+from handlers import common, meetings, menu, onboarding, pairing, privacy, review, staff, stats
 from handlers.base import Context, Deps
 from handlers.courier import Courier
 from handlers.inbox import Poller, Workers
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # handled again at the next start. With the courier and the poller, stopping takes < 5 s.
 STOP_GRACE = 2.5
 SCOPE_GROUP = -100  # first of all: what is not from a person in a private chat goes no further
-MODULES = (privacy, onboarding, pairing, review, staff, stats, common)
+MODULES = (privacy, onboarding, pairing, meetings, review, staff, stats, common)
 
 
 def file_url(api_url: str) -> str:

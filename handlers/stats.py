@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
+from bot.meetings.notice_view import meeting_figures
 from bot.runtime.people import local_zone
 from bot.runtime.replies import Response, SendDocument
 from bot.stats.view import stats_text
@@ -18,10 +19,12 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     core = deps.core
 
     async def stats(update: Update, context: Context) -> None:
-        """Shows the program figures at a glance."""
+        """Shows the program figures at a glance, meetings of each pair included."""
         now = await turn(deps, update)
         response = Response()
-        response.send(now.chat_id, stats_text(now.t, core.form, await core.stats.figures()))
+        figures = stats_text(now.t, core.form, await core.stats.figures())
+        meetings = meeting_figures(now.t, await core.followups.records())
+        response.send(now.chat_id, f"{figures}\n\n{meetings}")
         await respond(deps, update, response)
 
     async def export(update: Update, context: Context) -> None:

@@ -126,9 +126,11 @@ def settings_for(emu: Emulator, db: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]
 
 
-async def start_bot(emu: Emulator, db: Path, **overrides: object) -> Running:
-    """Starts the bot in this event loop and waits until it polls."""
-    core = await build_core(settings_for(emu, db, **overrides), FrozenClock(START))
+async def start_bot(
+    emu: Emulator, db: Path, start: datetime = START, **overrides: object
+) -> Running:
+    """Starts the bot in this event loop, its clock frozen at `start`, and waits until it polls."""
+    core = await build_core(settings_for(emu, db, **overrides), FrozenClock(start))
     stop = asyncio.Event()
     task = asyncio.create_task(serve(core, stop))
     for _ in range(200):

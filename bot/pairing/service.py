@@ -28,6 +28,7 @@ FALLBACK_TIMEZONE = "UTC"
 MAX_CAPACITY = 20
 
 Fetch = Callable[[str, Sequence[Any]], Awaitable[list[Row]]]
+PairEnding = Callable[[aiosqlite.Connection, int], Awaitable[None]]
 
 
 class Problem(StrEnum):
@@ -274,6 +275,9 @@ class Pairing:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        # What other capabilities do when a pair ends, in its transaction, before it ends
+        # (meetings cancel the pair's upcoming meetings).
+        self.on_end: list[PairEnding] = []
 
     async def participant(self, user_id: int) -> Participant | None:
         """A person with her application, as the pairing sees her (None without one)."""
@@ -448,6 +452,8 @@ class Pairing:
                 if not rows:
                     continue
                 pair = _pair(rows[0])
+                for ending in self.on_end:  # while the pair is still active
+                    await ending(conn, pair_id)
                 await conn.execute(
                     "UPDATE pairs SET ended_at = ?, ended_by = ?, ended_update = ? WHERE id = ?",
                     (now, actor_id, update_id, pair_id),

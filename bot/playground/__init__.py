@@ -24,7 +24,11 @@ async def run_playground(args: argparse.Namespace) -> int:
     if not getattr(args, "verbose", False):
         for name in ("", "telegram"):  # the page is the output; the bot's INFO lines are noise
             logging.getLogger(name).setLevel(logging.WARNING)
-    playground = Playground(db=Path(args.db) if args.db else None, emulator_only=emulator_only)
+    playground = Playground(
+        db=Path(args.db) if args.db else None,
+        reminders=getattr(args, "reminders", None),
+        emulator_only=emulator_only,
+    )
     try:
         await playground.listen(args.host, args.port)
     except DatabaseUnavailable as error:

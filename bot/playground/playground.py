@@ -13,6 +13,7 @@ from typing import Any
 from bot.core import Core, build_core
 from bot.emulator import Emulator
 from bot.emulator.snapshot import restore, take
+from bot.meetings.slots import Rules
 from bot.playground.personas import PRESETS, Persona, Preset, checked_zone, same_name, username_for
 from bot.playground.routes import PlayRoutes
 from bot.playground.store import Sidecar, sidecar_path
@@ -133,7 +134,9 @@ class Playground:
         if self.reminders:
             overrides["reminders"] = self.reminders
         settings = load_settings(**overrides)
-        core = await build_core(settings, books=self.books)
+        # A demo's reminders: meetings may start within minutes, so they come in a minute or two.
+        rules = Rules.demo(settings.reminders) if self.reminders else None
+        core = await build_core(settings, books=self.books, rules=rules)
         self.core = core
         before = self._polls()
         stop = asyncio.Event()

@@ -20,7 +20,7 @@ from typing import Any
 import aiosqlite
 
 from bot.runtime.db import Database, Row
-from bot.runtime.i18n import N_, Catalogs
+from bot.runtime.i18n import N_, Catalogs, Translator
 from bot.runtime.outbox import put_in
 from bot.runtime.people import iso
 from bot.runtime.replies import Send
@@ -49,11 +49,14 @@ class Erasure:
         """Reads inside the transaction."""
         return await Database.rows(self.conn, sql, params)
 
+    async def translator(self, user_id: int) -> Translator:
+        """The language of someone the erasure owes a message."""
+        found = await self.rows("SELECT language FROM people WHERE user_id = ?", (user_id,))
+        return self.catalogs.get(found[0]["language"] if found else self.default_language)
+
     async def tell(self, user_id: int, msgid: str, **params: object) -> None:
         """Owes someone else a notice in her own language, committed with the erasure."""
-        found = await self.rows("SELECT language FROM people WHERE user_id = ?", (user_id,))
-        language = found[0]["language"] if found else self.default_language
-        text = self.catalogs.get(language)(msgid, **params)
+        text = (await self.translator(user_id))(msgid, **params)
         await put_in(self.conn, self.clock, [Send(user_id, text)])
         self.told.append(user_id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -21,19 +22,26 @@ class SystemClock:
 
 
 class FrozenClock:
-    """A clock that only moves when told to."""
+    """A clock that only moves when told to, and tells whoever sleeps by it when it does."""
 
     def __init__(self, start: datetime) -> None:
         self._now = start
+        self._watchers: list[Callable[[], None]] = []
 
     def now(self) -> datetime:
         """Returns the frozen instant."""
         return self._now
 
+    def watch(self, moved: Callable[[], None]) -> None:
+        """Calls `moved` after each move (a loop sleeping until a due time looks again)."""
+        self._watchers.append(moved)
+
     def advance(self, delta: timedelta) -> None:
         """Moves the clock forward."""
-        self._now += delta
+        self.set(self._now + delta)
 
     def set(self, instant: datetime) -> None:
         """Sets the clock to an instant."""
         self._now = instant
+        for moved in self._watchers:
+            moved()

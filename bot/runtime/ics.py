@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from icalendar import Calendar, Event, vCalAddress, vText
+if TYPE_CHECKING:
+    from icalendar import vCalAddress
 
 PRODUCT_ID = "-//Passerelle//Passerelle bot//EN"
 MEDIA_TYPE = "text/calendar"
@@ -58,6 +60,8 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _address(party: Party) -> vCalAddress:
+    from icalendar import vCalAddress, vText
+
     address = vCalAddress(party.address)
     address.params["cn"] = vText(party.name)
     return address
@@ -65,6 +69,10 @@ def _address(party: Party) -> vCalAddress:
 
 def ics(event: CalendarEvent) -> bytes:
     """The event as the bytes of an .ics file."""
+    # Imported here, when a file is made: at module level it added a tenth of a second or
+    # more to every start-up, for a package most updates never use.
+    from icalendar import Calendar, Event
+
     if _utc(event.end) <= _utc(event.start):
         raise ValueError("an event must end after it starts")
     calendar = Calendar()

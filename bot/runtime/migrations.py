@@ -186,6 +186,64 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        6,
+        "weekly availability, meeting offers, meetings and their follow-up answers;"
+        " timers awaiting a retry indexed",
+        (
+            # cells: the saved grid, bit day * 3 + part (Monday morning = bit 0); draft: the
+            # grid being edited in the message whose buttons carry `round`.
+            """CREATE TABLE availability (
+                user_id INTEGER PRIMARY KEY,
+                cells INTEGER NOT NULL DEFAULT 0,
+                draft INTEGER NOT NULL DEFAULT 0,
+                round INTEGER NOT NULL DEFAULT 0,
+                saved_at TEXT,
+                updated_at TEXT NOT NULL
+            )""",
+            # The times shown to one person of a pair, for her to pick from (slots: a JSON
+            # list of UTC starts; moves: the confirmed meeting a pick would move).
+            """CREATE TABLE meeting_offers (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                pair_id INTEGER NOT NULL,
+                user_id INTEGER NOT NULL,
+                slots TEXT NOT NULL,
+                moves INTEGER,
+                created_at TEXT NOT NULL,
+                used_at TEXT
+            )""",
+            "CREATE INDEX meeting_offers_open ON meeting_offers(pair_id) WHERE used_at IS NULL",
+            """CREATE TABLE meetings (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                pair_id INTEGER NOT NULL,
+                mentor_id INTEGER NOT NULL,
+                mentee_id INTEGER NOT NULL,
+                proposer_id INTEGER NOT NULL,
+                status TEXT NOT NULL CHECK (status IN
+                    ('proposed', 'confirmed', 'declined', 'withdrawn', 'cancelled')),
+                start_at TEXT NOT NULL,
+                end_at TEXT NOT NULL,
+                offered TEXT NOT NULL DEFAULT '[]',
+                code TEXT NOT NULL UNIQUE,
+                sequence INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                booked_at TEXT,
+                closed_at TEXT,
+                closed_by INTEGER
+            )""",
+            "CREATE INDEX meetings_pair ON meetings(pair_id, status, start_at)",
+            # Timers awaiting a retry, for Timers.next_due (timers_open is in due order).
+            "CREATE INDEX timers_retrying ON timers(next_try_at)"
+            " WHERE next_try_at IS NOT NULL AND done_at IS NULL AND cancelled_at IS NULL",
+            """CREATE TABLE meeting_answers (
+                meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+                user_id INTEGER NOT NULL,
+                answer TEXT NOT NULL CHECK (answer IN ('held', 'rescheduled', 'no_show')),
+                answered_at TEXT NOT NULL,
+                PRIMARY KEY (meeting_id, user_id)
+            )""",
+        ),
+    ),
+    Migration(
         10,
         "consent history, consent versions and the anonymous counts left by erasures",
         (

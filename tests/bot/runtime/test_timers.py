@@ -487,6 +487,17 @@ async def test_run_wakes_on_wake_and_stops_on_stop(
         await wait_until(lambda: effects.calls == 1)
 
 
+async def test_moving_a_frozen_clock_wakes_the_loop(
+    db: Database, clock: FrozenClock, effects: Effects
+) -> None:
+    timers = Timers(db, clock, {KIND: effects})
+    await put(db, "t1", START + timedelta(hours=3))
+    async with looping(timers):
+        await asyncio.sleep(0.05)  # asleep for up to a minute: t1 is hours away
+        clock.advance(timedelta(hours=3))  # no wake() call: the clock says it moved
+        await wait_until(lambda: effects.calls == 1, timeout=2)
+
+
 async def test_run_sleeps_until_the_next_due_time_by_the_injected_clock(
     db: Database, clock: FrozenClock, effects: Effects
 ) -> None:

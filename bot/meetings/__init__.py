@@ -1,0 +1,1 @@
+"""Meetings: weekly availability, slots across time zones, proposals, reminders, follow-ups."""
