@@ -127,10 +127,7 @@ def introduction(
             city=t.zone_city(other.timezone),
         ),
         "",
-        t(
-            "Next: send /availability to give your weekly availability, "
-            "then /meet to plan your first meeting."
-        ),
+        t("Program staff will write to you here about the next steps."),
     ]
     return "\n".join(lines)
 
