@@ -9,6 +9,7 @@ from bot.common.help_view import COMING, COMING_STAFF, help_text
 from bot.common.status_view import status_text
 from bot.onboarding.view import render
 from bot.runtime.callbacks import BadCallback, decode, encode
+from bot.runtime.keyboards import checklist
 from bot.runtime.replies import Button, Edit, Response, Toast, stale
 from dialogs.runner_types import Begin
 from handlers import menu
@@ -48,14 +49,12 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     async def choose_language(update: Update, context: Context) -> None:
         """Offers the available languages, each named in itself."""
         now = await turn(deps, update)
-        buttons = tuple(
-            (
-                Button(
-                    ("✅ " if code == now.person.language else "") + now.t.language_name(code),
-                    encode(LANGUAGE_NAMESPACE, code),
-                ),
-            )
-            for code in core.catalogs.languages
+        buttons = checklist(
+            [
+                Button(now.t.language_name(code), encode(LANGUAGE_NAMESPACE, code))
+                for code in core.catalogs.languages
+            ],
+            {encode(LANGUAGE_NAMESPACE, now.person.language)},
         )
         response = Response()
         response.send(now.chat_id, now.t("Choose your language:"), buttons)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from bot.runtime.callbacks import encode
 from bot.runtime.i18n import Html, Translator, escape
+from bot.runtime.keyboards import checklist, grid
 from bot.runtime.replies import Button, Edit, Keyboard, Reply, Send, Toast, stale
 from dialogs.loader import Form
 from dialogs.runner import role_of
@@ -30,7 +31,6 @@ from dialogs.runner_types import (
 from dialogs.schema import Step
 
 NAMESPACE = "q"
-SELECTED = "✅ "
 
 
 def _data(round_: int, step: str, value: str) -> str:
@@ -45,22 +45,12 @@ def prompt(t: Translator, form: Form, step: Step, answers: Mapping[str, Value]) 
 
 
 def _keyboard(t: Translator, step: Step, round_: int, selected: tuple[str, ...]) -> Keyboard:
-    if step.kind == "multi":
-        rows: list[tuple[Button, ...]] = [
-            (
-                Button(
-                    (SELECTED if option.id in selected else "") + t.plain(option.label),
-                    _data(round_, step.id, option.id),
-                ),
-            )
-            for option in step.options
-        ]
-        rows.append((Button(t.plain("Done"), _data(round_, step.id, DONE)),))
-        return tuple(rows)
     buttons = [Button(t.plain(o.label), _data(round_, step.id, o.id)) for o in step.options]
-    if buttons and all(len(button.label) <= 16 for button in buttons):
-        return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
-    return tuple((button,) for button in buttons)
+    if step.kind != "multi":
+        return grid(buttons)
+    chosen = {_data(round_, step.id, option_id) for option_id in selected}
+    done = Button(t.plain("Done"), _data(round_, step.id, DONE))
+    return (*checklist(buttons, chosen), (done,))
 
 
 def answer_text(t: Translator, form: Form, step: Step, value: Value) -> str:
@@ -116,12 +106,14 @@ def summary(
 
 def edit_menu(t: Translator, form: Form, menu: EditMenu) -> tuple[str, Keyboard]:
     """The list of answers that can be changed."""
-    rows = [
-        (Button(t.plain(form.by_id[step].name), _data(menu.round, EDIT_MENU, step)),)
-        for step in menu.steps
-    ]
-    rows.append((Button(t.plain("Back to the summary"), _data(menu.round, EDIT_MENU, BACK)),))
-    return t("Which answer would you like to change?"), tuple(rows)
+    steps = grid(
+        [
+            Button(t.plain(form.by_id[step].name), _data(menu.round, EDIT_MENU, step))
+            for step in menu.steps
+        ]
+    )
+    back = Button(t.plain("Back to the summary"), _data(menu.round, EDIT_MENU, BACK))
+    return t("Which answer would you like to change?"), (*steps, (back,))
 
 
 def outcome_text(t: Translator, submitted: Submitted) -> str:

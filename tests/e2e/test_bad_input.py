@@ -43,7 +43,7 @@ async def test_invalid_typed_answers_ask_again_with_a_hint(running: Running) -> 
     await ana.toggle("Spanish")
     await ana.toggle("English")
     untoggled = await ana.toggle("Spanish")
-    assert ["✅ English"] in untoggled.buttons and ["Spanish"] in untoggled.buttons
+    assert untoggled.buttons[0] == ["French", "✅ English", "Spanish"]
     await ana.press("Done", expect="commit")
     await ana.press("Yes", expect="e-mail")
     for junk in ("not an email", "a@b", "<x>@y.org", "a" * 250 + "@example.org"):
