@@ -110,7 +110,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             )
         elif record.status != IN_PROGRESS:
             status = await status_text(core, now.t, now.person)
-            response.send(now.chat_id, f"{status}\n\n{now.t('Send /help to see what I can do.')}")
+            more = now.t("Send /help to see what I can do.")
+            response.send(now.chat_id, f"{status}\n\n{more}")
         elif not record.active:
             response.send(
                 now.chat_id, now.t("Your application is paused. Send /start to continue it.")

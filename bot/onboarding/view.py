@@ -22,6 +22,7 @@ from dialogs.runner_types import (
     EditMenu,
     Ineligible,
     Output,
+    Remind,
     Reselect,
     Stale,
     Submitted,
@@ -89,12 +90,10 @@ def question(
 
 
 def summary(
-    t: Translator, form: Form, round_: int, answers: Mapping[str, Value], hint: str | None
+    t: Translator, form: Form, round_: int, answers: Mapping[str, Value]
 ) -> tuple[str, Keyboard]:
     """The summary message with Confirm and Edit."""
     lines = [t(form.spec.summary_prompt), "", *summary_lines(t, form, answers)]
-    if hint:
-        lines.insert(0, f"<i>{t(hint)}</i>\n")
     keyboard = (
         (
             Button(t.plain("Confirm"), _data(round_, SUMMARY, CONFIRM)),
@@ -114,6 +113,26 @@ def edit_menu(t: Translator, form: Form, menu: EditMenu) -> tuple[str, Keyboard]
     )
     back = Button(t.plain("Back to the summary"), _data(menu.round, EDIT_MENU, BACK))
     return t("Which answer would you like to change?"), (*steps, (back,))
+
+
+def showing(
+    t: Translator, form: Form, output: Ask | Summary | EditMenu, answers: Mapping[str, Value]
+) -> tuple[str, Keyboard]:
+    """The message of a question, the summary or the Edit menu, with its buttons."""
+    if isinstance(output, Ask):
+        return question(t, form, output, answers)
+    if isinstance(output, Summary):
+        return summary(t, form, output.round, answers)
+    return edit_menu(t, form, output)
+
+
+def reminder(
+    t: Translator, form: Form, remind: Remind, answers: Mapping[str, Value]
+) -> tuple[str, Keyboard]:
+    """A short line pointing to the buttons, with the buttons of what is shown."""
+    _, keyboard = showing(t, form, remind.shown, answers)
+    line = t("Please answer with one of the buttons below.")
+    return f"<i>{line}</i>", keyboard
 
 
 def outcome_text(t: Translator, submitted: Submitted) -> str:
@@ -160,10 +179,10 @@ def render(
                 replies.append(Edit(chat_id, message_id, *question(t, form, ask, answers)))
             else:
                 replies.append(Send(chat_id, *question(t, form, ask, answers)))
-        elif isinstance(output, Summary):
-            replies.append(Send(chat_id, *summary(t, form, output.round, answers, output.hint)))
-        elif isinstance(output, EditMenu):
-            replies.append(Send(chat_id, *edit_menu(t, form, output)))
+        elif isinstance(output, (Summary, EditMenu)):
+            replies.append(Send(chat_id, *showing(t, form, output, answers)))
+        elif isinstance(output, Remind):
+            replies.append(Send(chat_id, *reminder(t, form, output, answers)))
         elif isinstance(output, Stale):
             toast = stale(t)
         elif isinstance(output, Ineligible):
@@ -182,6 +201,6 @@ def render(
         else:
             replies.append(Send(chat_id, outcome_text(t, output)))
             if message_id is not None:  # the confirmed summary keeps its text, not its buttons
-                text, _ = summary(t, form, 0, answers, None)
+                text, _ = summary(t, form, 0, answers)
                 replies.append(Edit(chat_id, message_id, text))
     return replies, toast

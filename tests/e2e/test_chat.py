@@ -29,3 +29,16 @@ async def test_long_choice_lists_use_columns_where_labels_are_short(running: Run
         ["Sénégal"],
         ["Aucune préférence"],
     ]
+
+
+async def test_unrelated_text_gets_a_short_reminder_with_the_buttons(running: Running) -> None:
+    zoe = running.person("Zoé", "fr")
+    fr = running.core.t("fr")
+    consent = await zoe.send("/start", expect="Passerelle")
+    before = await running.core.onboarding.get(zoe.uid)
+    reminder = await zoe.send("bonjour ?", expect=None)
+    assert reminder.text == fr.plain("Please answer with one of the buttons below.")
+    assert reminder.buttons == consent.buttons
+    assert await running.core.onboarding.get(zoe.uid) == before
+    assert len([text for text in zoe.texts() if "Passerelle" in text]) == 1  # said once
+    await zoe.press("J'accepte", expect=fr("Which of these describes you?"))
