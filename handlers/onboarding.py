@@ -13,12 +13,12 @@ from bot.common.help_view import help_text
 from bot.common.status_view import status_text
 from bot.onboarding.service import IN_PROGRESS
 from bot.onboarding.service import Application as Record
-from bot.onboarding.view import NAMESPACE, render
+from bot.onboarding.view import NAMESPACE, render, typed
 from bot.review.view import completed_notice
 from bot.runtime.callbacks import BadCallback, decode, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.replies import Reply, Response, Send, Toast, stale
-from dialogs.runner_types import Begin, Event, Press, Text
+from dialogs.runner_types import Begin, Event, Press
 from handlers.base import Context, Deps, Turn, respond, turn
 from handlers.staff import accept_invite
 
@@ -97,7 +97,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         await respond(deps, update, response)
 
     async def answer_text(update: Update, context: Context) -> None:
-        """Takes a typed answer (or anything that is not a button) for the current step."""
+        """Takes a typed answer for the current step (a button's label counts as its press)."""
         now = await turn(deps, update)
         record = await core.onboarding.get(now.person.user_id)
         message = update.effective_message
@@ -117,7 +117,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 now.chat_id, now.t("Your application is paused. Send /start to continue it.")
             )
         else:
-            response = await _advance(deps, now, record, Text(text), None)
+            event = typed(now.t, core.form, record.state, text)
+            response = await _advance(deps, now, record, event, None)
         await respond(deps, update, response)
 
     async def press(update: Update, context: Context) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.runtime.callbacks import encode
+from bot.runtime.callbacks import decode, encode
 from bot.runtime.i18n import Html, Translator, escape
-from bot.runtime.keyboards import checklist, grid
+from bot.runtime.keyboards import checklist, grid, labelled
 from bot.runtime.replies import Button, Edit, Keyboard, Reply, Send, Toast, stale
 from dialogs.loader import Form
-from dialogs.runner import role_of
+from dialogs.runner import role_of, shown
 from dialogs.runner_types import (
     BACK,
     CONFIRM,
@@ -20,13 +20,17 @@ from dialogs.runner_types import (
     Ask,
     Declined,
     EditMenu,
+    Event,
+    FormState,
     Ineligible,
     Output,
+    Press,
     Remind,
     Reselect,
     Stale,
     Submitted,
     Summary,
+    Text,
     Value,
 )
 from dialogs.schema import Step
@@ -133,6 +137,20 @@ def reminder(
     _, keyboard = showing(t, form, remind.shown, answers)
     line = t("Please answer with one of the buttons below.")
     return f"<i>{line}</i>", keyboard
+
+
+def typed(t: Translator, form: Form, state: FormState, text: str) -> Event:
+    """A typed text as the form takes it: the press of the button whose label she typed (in
+    her language, see `labelled`), else a typed answer."""
+    current = shown(form, state)
+    if current is None:
+        return Text(text)
+    _, keyboard = showing(t, form, current, state.answers)
+    button = labelled(keyboard, text)
+    if button is None:
+        return Text(text)
+    round_, step, value = decode(button.data, NAMESPACE, 3)
+    return Press(int(round_), step, value)
 
 
 def outcome_text(t: Translator, submitted: Submitted) -> str:

@@ -1,4 +1,4 @@
-"""Inline keyboards as people see them: laid out by label width."""
+"""Inline keyboards as people see them: laid out by label width, and found by a typed label."""
 
 from __future__ import annotations
 
@@ -69,3 +69,24 @@ def checklist(buttons: Sequence[Button], chosen: Collection[str], mark: str = CH
         )
         for row in grid(buttons, room=label_width(mark))
     )
+
+
+def fold(text: str) -> str:
+    """A label or a typed text reduced to what tells them apart: letters and digits, without
+    case, accents or punctuation ("J\u2019accepte" and "j'accepte" fold alike)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(
+        char.casefold() if char.isalnum() else " "
+        for char in decomposed
+        if not unicodedata.combining(char)
+    )
+    return " ".join(kept.split())
+
+
+def labelled(keyboard: Keyboard, text: str) -> Button | None:
+    """The button whose label a person typed (see `fold`), when exactly one matches."""
+    typed = fold(text)
+    if not typed:
+        return None
+    found = [button for row in keyboard for button in row if fold(button.label) == typed]
+    return found[0] if len(found) == 1 else None

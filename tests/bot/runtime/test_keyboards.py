@@ -1,11 +1,11 @@
-"""Keyboards laid out by label width."""
+"""Keyboards laid out by label width, and typed labels found on them."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.runtime.keyboards import COLUMNS, checklist, grid, label_width
+from bot.runtime.keyboards import COLUMNS, checklist, fold, grid, label_width, labelled
 from bot.runtime.replies import Button, Keyboard
 
 PROVINCES = (
@@ -94,3 +94,20 @@ def test_a_grid_keeps_every_button_in_order_and_readable(texts: list[str]) -> No
     assert [b for row in keyboard for b in row] == buttons(*texts)
     assert all(1 <= len(row) <= 3 for row in keyboard)
     assert readable(keyboard)
+
+
+def test_typed_text_folds_case_accents_and_punctuation() -> None:
+    assert fold("  J\u2019accepte ") == fold("j'accepte") == "j accepte"
+    assert fold("SÉNÉGAL") == fold("senegal")
+    assert fold("✅ Français") == "francais"
+    assert fold("🙂🙂") == ""
+
+
+def test_a_typed_label_finds_its_one_button() -> None:
+    keyboard = grid(buttons("J'accepte", "Je n'accepte pas", "Sénégal", "No preference"))
+    assert labelled(keyboard, "j\u2019ACCEPTE") == Button("J'accepte", "x:0")
+    assert labelled(keyboard, " senegal ") == Button("Sénégal", "x:2")
+    assert labelled(keyboard, "no preference") == Button("No preference", "x:3")
+    assert labelled(keyboard, "accepte") is None
+    assert labelled(keyboard, "!!!") is None
+    assert labelled(grid(buttons("Oui", "oui!")), "OUI") is None  # two match: neither
