@@ -121,9 +121,7 @@ class Submitted:
     reasons: tuple[str, ...]
 
 
-Output = (
-    Ask | Reselect | Summary | EditMenu | Remind | Stale | Ineligible | Declined | Submitted
-)
+Output = Ask | Reselect | Summary | EditMenu | Remind | Stale | Ineligible | Declined | Submitted
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.common.help_view import COMING, COMING_STAFF, help_text
 from bot.common.status_view import status_text
-from bot.onboarding.view import render
+from bot.onboarding.render import Her
 from bot.runtime.callbacks import BadCallback, decode, encode
 from bot.runtime.keyboards import checklist
-from bot.runtime.replies import Button, Edit, Response, Toast, stale
+from bot.runtime.replies import Button, Edit, Reply, Response, Send, stale
 from dialogs.runner_types import Begin
-from handlers import menu
+from handlers import menu, onboarding
 from handlers.base import Context, Deps, respond, turn
 
 LANGUAGE_NAMESPACE = "lang"
@@ -74,26 +74,19 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             return
         await core.people.set_language(now.person.user_id, code)
         t = core.t(code)
-        response = Response(toast=Toast())
+        said = t("Language: {language}", language=t.language_name(code))
         if query.message is not None:
-            response.replies.append(
-                Edit(
-                    now.chat_id,
-                    query.message.message_id,
-                    t("Language: {language}", language=t.language_name(code)),
-                )
-            )
+            first: list[Reply] = [Edit(now.chat_id, query.message.message_id, said)]
         else:
-            response.send(now.chat_id, t("Language: {language}", language=t.language_name(code)))
+            first = [Send(now.chat_id, said)]
+        await menu.set_for_person(update.get_bot(), core, now.person.user_id, code)
         record = await core.onboarding.get(now.person.user_id)
         if record is not None and record.status == "in_progress" and record.active:
             transition = await core.onboarding.handle(now.who, record, Begin(), None)
-            replies, _ = render(
-                t, core.form, now.chat_id, transition.outputs, transition.state.answers
-            )
-            response.replies.extend(replies)
-        await menu.set_for_person(update.get_bot(), core, now.person.user_id, code)
-        await respond(deps, update, response)
+            her = Her(now.chat_id, t, now.who.first_name)
+            await onboarding.show(deps, update, her, record, transition, before=first)
+        else:
+            await respond(deps, update, Response(first))
 
     async def unknown(update: Update, context: Context) -> None:
         """Answers a command no handler took: one not built yet, or one the bot does not know."""

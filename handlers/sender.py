@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.runtime.replies import Edit, Keyboard, Reply, Send, Toast, fit
+from bot.runtime.replies import Edit, EditButtons, Keyboard, Reply, Send, Toast, fit
 from handlers.limits import RateLimiter, seconds_of
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 # all, which outlasts a short Bot API outage; only this person's worker waits meanwhile.
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 MAX_PAUSES = 5  # 429s in a row waited out for one reply before it counts as a failure
+# Edits that cannot apply because the message is gone or too old: the edits this bot makes
+# only tidy up old messages, so these are expected now and then and nothing to report.
+GONE = ("message to edit not found", "message can't be edited")
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -108,6 +111,10 @@ class Sender:
             if "chat not found" in error.message.lower():
                 await self.on_unreachable(reply.chat_id)
                 return Attempt(Status.UNREACHABLE, reason=error.message)
+            gone = any(words in error.message.lower() for words in GONE)
+            if gone and isinstance(reply, Edit | EditButtons):
+                log.info("an edited message was no longer there: %s", error.message)
+                return Attempt(Status.REFUSED, reason=error.message)
             log.error("Telegram refused a %s: %s", type(reply).__name__, error.message)
             return Attempt(Status.REFUSED, reason=error.message)
         except (TimedOut, NetworkError) as error:
@@ -128,6 +135,13 @@ class Sender:
                 chat_id=reply.chat_id,
                 message_id=reply.message_id,
                 parse_mode=ParseMode.HTML,
+                reply_markup=markup(reply.keyboard),
+            )
+            return result if isinstance(result, Message) else None
+        if isinstance(reply, EditButtons):
+            result = await self.bot.edit_message_reply_markup(
+                chat_id=reply.chat_id,
+                message_id=reply.message_id,
                 reply_markup=markup(reply.keyboard),
             )
             return result if isinstance(result, Message) else None

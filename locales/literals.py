@@ -49,6 +49,8 @@ INTERNAL_CALLS = frozenset({"Migration"})
 """Calls whose text is recorded for developers (a migration's name), never shown."""
 INTERNAL_TEXTS: dict[tuple[str, str], str] = {
     ("bot/runtime/ics.py", "-//Passerelle//Passerelle bot//EN"): "a calendar file's PRODID",
+    ("handlers/sender.py", "message to edit not found"): "Telegram's words, compared",
+    ("handlers/sender.py", "message can't be edited"): "Telegram's words, compared",
 }
 """Single literals that read as prose but no person reads, with the reason."""
 

@@ -261,7 +261,7 @@ def test_no_readable_text_of_the_code_is_left_out_of_the_catalogs() -> None:
         'response.send(chat_id, "Nothing to stop")',
         'toast = Toast(text="Saved")',
         'edit = Edit(chat_id, message_id, "✓ Done" + mark)',
-        'text = f"<i>{t(\'Please answer with one of the buttons below.\')}</i>"',
+        "text = f\"<i>{t('Please answer with one of the buttons below.')}</i>\"",
         "text = f\"{status}\\n\\n{now.t('Send /help to see what I can do.')}\"",
         'labels = {"yes": "Yes, I agree"}',
     ],

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.onboarding.service import AskedAs
 from bot.runtime.callbacks import decode, encode
 from bot.runtime.i18n import Html, Translator, escape
 from bot.runtime.keyboards import checklist, grid, labelled
-from bot.runtime.replies import Button, Edit, Keyboard, Reply, Send, Toast, stale
+from bot.runtime.replies import Button, Keyboard
 from dialogs.loader import Form
 from dialogs.runner import role_of, shown
 from dialogs.runner_types import (
@@ -18,16 +19,11 @@ from dialogs.runner_types import (
     EDIT_MENU,
     SUMMARY,
     Ask,
-    Declined,
     EditMenu,
     Event,
     FormState,
-    Ineligible,
-    Output,
     Press,
     Remind,
-    Reselect,
-    Stale,
     Submitted,
     Summary,
     Text,
@@ -130,13 +126,18 @@ def showing(
     return edit_menu(t, form, output)
 
 
+def reminder_line(t: Translator) -> str:
+    """The one line that points to the buttons, when she typed something else."""
+    line = t("Please answer with one of the buttons below.")
+    return f"<i>{line}</i>"
+
+
 def reminder(
     t: Translator, form: Form, remind: Remind, answers: Mapping[str, Value]
 ) -> tuple[str, Keyboard]:
     """A short line pointing to the buttons, with the buttons of what is shown."""
     _, keyboard = showing(t, form, remind.shown, answers)
-    line = t("Please answer with one of the buttons below.")
-    return f"<i>{line}</i>", keyboard
+    return reminder_line(t), keyboard
 
 
 def typed(t: Translator, form: Form, state: FormState, text: str) -> Event:
@@ -168,6 +169,24 @@ def outcome_text(t: Translator, submitted: Submitted) -> str:
     return body + "\n\n" + t("You can check where it stands at any time with /status.")
 
 
+def greeting(t: Translator, asked_as: AskedAs, name: str) -> str | None:
+    """The line above the first question she sees on /start, if any."""
+    if asked_as is AskedAs.HELLO:
+        return t("Hello {name}! 👋", name=name)
+    if asked_as is AskedAs.WELCOME:
+        return t("Welcome back! Let's pick up where you left off.")
+    return None
+
+
+def declined_text(t: Translator) -> str:
+    """What she is told after refusing consent."""
+    return t(
+        "Understood. Without your agreement we cannot process an application, "
+        "so we have erased everything we had about you. If you change your mind, "
+        "send /start."
+    )
+
+
 def ineligible_text(t: Translator, reason: str) -> str:
     """Why the application ended, and how to start again."""
     return t(
@@ -175,50 +194,3 @@ def ineligible_text(t: Translator, reason: str) -> str:
         "If this was a mistake, send /start to apply again.",
         reason=Html(t(reason)),
     )
-
-
-def render(
-    t: Translator,
-    form: Form,
-    chat_id: int,
-    outputs: tuple[Output, ...],
-    answers: Mapping[str, Value],
-    message_id: int | None = None,
-) -> tuple[list[Reply], Toast | None]:
-    """Turns the runner's outputs into replies; message_id is the pressed message, if any."""
-    replies: list[Reply] = []
-    toast: Toast | None = None
-    for output in outputs:
-        if isinstance(output, Ask):
-            replies.append(Send(chat_id, *question(t, form, output, answers)))
-        elif isinstance(output, Reselect):
-            ask = Ask(output.step, output.round, output.selected)
-            if message_id is not None:
-                replies.append(Edit(chat_id, message_id, *question(t, form, ask, answers)))
-            else:
-                replies.append(Send(chat_id, *question(t, form, ask, answers)))
-        elif isinstance(output, (Summary, EditMenu)):
-            replies.append(Send(chat_id, *showing(t, form, output, answers)))
-        elif isinstance(output, Remind):
-            replies.append(Send(chat_id, *reminder(t, form, output, answers)))
-        elif isinstance(output, Stale):
-            toast = stale(t)
-        elif isinstance(output, Ineligible):
-            replies.append(Send(chat_id, ineligible_text(t, output.reason)))
-        elif isinstance(output, Declined):
-            replies.append(
-                Send(
-                    chat_id,
-                    t(
-                        "Understood. Without your agreement we cannot process an application, "
-                        "so we have erased everything we had about you. If you change your mind, "
-                        "send /start."
-                    ),
-                )
-            )
-        else:
-            replies.append(Send(chat_id, outcome_text(t, output)))
-            if message_id is not None:  # the confirmed summary keeps its text, not its buttons
-                text, _ = summary(t, form, 0, answers)
-                replies.append(Edit(chat_id, message_id, text))
-    return replies, toast

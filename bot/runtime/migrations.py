@@ -185,4 +185,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             " WHERE done_at IS NULL AND cancelled_at IS NULL",
         ),
     ),
+    Migration(
+        6,
+        "the message that shows the current question's buttons, to close it once answered",
+        (
+            # Set once the question is delivered (Telegram gives its id); cleared in the
+            # transaction that moves the form on, which then closes it (a cosmetic edit).
+            "ALTER TABLE applications ADD COLUMN asked_message INTEGER",
+            "ALTER TABLE applications ADD COLUMN asked_as TEXT NOT NULL DEFAULT 'question'",
+        ),
+    ),
 )

@@ -41,6 +41,15 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class EditButtons:
+    """Replaces the buttons of a message the bot sent, keeping its text (none: removes them)."""
+
+    chat_id: int
+    message_id: int
+    keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True)
 class SendDocument:
     """A file sent as a document."""
 
@@ -50,7 +59,7 @@ class SendDocument:
     caption: str = ""
 
 
-Reply = Send | Edit | SendDocument
+Reply = Send | Edit | EditButtons | SendDocument
 
 
 def fit(reply: Reply) -> list[Reply]:

@@ -427,9 +427,7 @@ def test_begin_on_a_multiple_choice_keeps_the_selection_so_far() -> None:
 def test_text_where_a_button_is_expected_re_asks_and_changes_nothing(step: str) -> None:
     state = at(step)
 
-    assert advance(FORM, state, Text("Yes")) == Transition(
-        state, (Remind(Ask(step, state.round)),)
-    )
+    assert advance(FORM, state, Text("Yes")) == Transition(state, (Remind(Ask(step, state.round)),))
 
 
 def test_text_on_a_multiple_choice_re_asks_with_the_selection() -> None:

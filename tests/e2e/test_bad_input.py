@@ -62,10 +62,12 @@ async def test_stale_and_forged_buttons_change_nothing(running: Running) -> None
     ana = running.person("Ana")
     await ana.send("/start")
     consent = ana.last()
+    disagree = consent.inline_buttons[1]["callback_data"]
     await ana.press("I agree", expect="describes you")
     role_question = ana.last()
     before = await state_of(running, ana.uid)
-    old = await ana.tap("I do not agree", consent.message_id)
+    # an older client still shows the consent question's buttons (Passerelle closed it)
+    old = await running.emu.press_data(ana.uid, consent.message_id, disagree)
     assert "no longer active" in (old.text or "")
     forged = [
         "q:1:role:admin",
