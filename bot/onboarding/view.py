@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from bot.onboarding.service import AskedAs
 from bot.runtime.callbacks import decode, encode
-from bot.runtime.i18n import Html, Translator, escape
+from bot.runtime.i18n import Html, Translator, escape, isolate
 from bot.runtime.keyboards import checklist, grid, labelled
 from bot.runtime.replies import Button, Keyboard
 from dialogs.loader import Form
@@ -55,14 +55,15 @@ def _keyboard(t: Translator, step: Step, round_: int, selected: tuple[str, ...])
 
 
 def answer_text(t: Translator, form: Form, step: Step, value: Value) -> str:
-    """How an answer reads back, HTML-escaped."""
+    """How an answer reads back, HTML-escaped; her own words isolated (they cannot reorder
+    the line they are shown in)."""
     if isinstance(value, tuple):
         labels = [t.plain(o.label) for o in step.options if o.id in value]
         return escape(t.join(labels))
     if isinstance(value, int):
         return t.number(value)
     option = form.option(step.id, value)
-    return escape(t.plain(option.label)) if option is not None else escape(value)
+    return escape(t.plain(option.label)) if option is not None else isolate(value)
 
 
 def summary_lines(t: Translator, form: Form, answers: Mapping[str, Value]) -> list[str]:
