@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.common.help_view import COMING, COMING_STAFF, help_text
+from bot.common.help_view import CONTRACT, CONTRACT_STAFF, help_text
 from bot.common.status_view import status_text
 from bot.onboarding.render import Her
 from bot.runtime.callbacks import BadCallback, decode, encode
@@ -95,10 +95,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         if name in menu.registered_commands(app):
             return
         now = await turn(deps, update)
-        staff_command = name in COMING_STAFF
+        staff_command = name in CONTRACT_STAFF
         if staff_command and not await core.staff.is_staff(now.person.user_id):
             text = now.t("Sorry, this is for program staff only.")
-        elif staff_command or name in COMING:
+        elif staff_command or name in CONTRACT:
             text = now.t("This part of Passerelle is not available yet.")
         else:
             text = now.t("I do not know that command. Send /help to see what I can do.")

@@ -25,10 +25,38 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("staff", N_("Manage staff")),
 )
 
-# Commands of the interface contract that are not built yet: they get a polite "not available
-# yet" (or "for program staff" from anyone else) until their capability lists them above.
-COMING = frozenset({"availability", "meet", "checkin", "privacy", "mydata", "delete"})
-COMING_STAFF = frozenset({"broadcast", "checkins_now", "report", "cohort", "erase"})
+# Every command of the interface contract (INTERFACE.md). One that no handler answers yet
+# gets a polite "not available yet" (or "for program staff" from anyone else).
+CONTRACT = frozenset(
+    [
+        "start",
+        "help",
+        "language",
+        "cancel",
+        "status",
+        "availability",
+        "meet",
+        "checkin",
+        "privacy",
+        "mydata",
+        "delete",
+    ]
+)
+CONTRACT_STAFF = frozenset(
+    [
+        "review",
+        "pair",
+        "unpair",
+        "broadcast",
+        "checkins_now",
+        "stats",
+        "report",
+        "export",
+        "staff",
+        "cohort",
+        "erase",
+    ]
+)
 
 
 def commands(t: Translator, staff: bool) -> list[tuple[str, str]]:
