@@ -1,4 +1,4 @@
-"""The passerelle command: run (the bot) and playground (emulator, bot and web chat)."""
+"""The passerelle command: run the bot, back up its database, or try it in the playground."""
 
 from __future__ import annotations
 
@@ -32,10 +32,16 @@ configuration:
   PASSERELLE_POLL_TIMEOUT      long-polling timeout in seconds (default 25)
   PASSERELLE_REMINDERS         meeting reminder lead times (default 24h,1h)
   PASSERELLE_MEETING_URL       video link template with {code}
+  PASSERELLE_WEBHOOK_URL       run --webhook: the public https:// URL Telegram calls
+  PASSERELLE_WEBHOOK_LISTEN    run --webhook: local host:port (default 127.0.0.1:8081)
+  PASSERELLE_WEBHOOK_PATH      run --webhook: local path (default: the public URL's path)
+  PASSERELLE_WEBHOOK_SECRET    run --webhook: secret Telegram sends (default: new each start)
 
 examples:
   passerelle playground            try the bot offline in a web chat
   passerelle -v run                run the bot, logging at DEBUG level
+  passerelle run --webhook         run the bot behind a reverse proxy (webhook)
+  passerelle backup copy.db        copy the live database consistently
 """
 
 # PTB logs every request and response body at DEBUG (what people type included), httpx
@@ -159,17 +165,22 @@ async def _reach_api(settings: Settings, stop: asyncio.Event) -> bool:
         await bot.shutdown()
 
 
-async def _run(redact: RedactSecrets) -> int:
+async def _run(redact: RedactSecrets, webhook: bool = False) -> int:
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.core import build_core
     from handlers.app import serve
+    from handlers.webhook import ListenError
 
     settings = load_settings()
     if not settings.token:
         print("passerelle: PASSERELLE_TOKEN is not set", file=sys.stderr)
         return 1
+    if webhook and not settings.webhook_url:
+        print("passerelle: --webhook needs PASSERELLE_WEBHOOK_URL", file=sys.stderr)
+        return 1
     redact.add(settings.token)
+    redact.add(settings.webhook_secret)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -182,10 +193,13 @@ async def _run(redact: RedactSecrets) -> int:
     try:
         while await _reach_api(settings, stop):
             try:
-                await serve(core, stop)
+                await serve(core, stop, webhook=webhook)
             except NetworkError:  # the API went away again before polling started
                 continue
             break
+    except ListenError as error:
+        print(f"passerelle: {error} (PASSERELLE_WEBHOOK_LISTEN)", file=sys.stderr)
+        return 1
     except InvalidToken:
         print(
             "passerelle: the Bot API rejected PASSERELLE_TOKEN (401 Unauthorized)", file=sys.stderr
@@ -197,6 +211,25 @@ async def _run(redact: RedactSecrets) -> int:
         return 1
     finally:
         await core.close()
+    return 0
+
+
+def _backup(file: str) -> int:
+    """Writes a consistent copy of the live database to `file`."""
+    from pathlib import Path
+
+    from bot.runtime.backup import backup
+
+    settings = load_settings()
+    try:
+        copy = backup(Path(settings.db), Path(file))
+    except DatabaseUnavailable as error:
+        print(f"passerelle: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"passerelle: wrote a copy of {settings.db} to {copy.path}"
+        f" ({copy.size:,} bytes, schema version {copy.schema_version})"
+    )
     return 0
 
 
@@ -219,7 +252,7 @@ def _logging_options(parser: argparse.ArgumentParser, default: object) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command line: passerelle [-v] {run,playground} [options]."""
+    """The command line: passerelle [-v] {run,backup,playground} [options]."""
     formatter = argparse.RawDescriptionHelpFormatter
     main = argparse.ArgumentParser(
         prog="passerelle", description=DESCRIPTION, epilog=EPILOG, formatter_class=formatter
@@ -228,15 +261,36 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True, metavar="command")
     run = commands.add_parser(
         "run",
-        help="run the bot with long polling against PASSERELLE_API_URL",
+        help="run the bot against PASSERELLE_API_URL (long polling, or --webhook)",
         description=textwrap.fill(
             "Runs the bot with long polling against the Bot API at PASSERELLE_API_URL until"
-            " Ctrl-C or SIGTERM. While the Bot API cannot be reached, it retries."
+            " Ctrl-C or SIGTERM; with --webhook, Telegram calls it instead, through a reverse"
+            " proxy at PASSERELLE_WEBHOOK_URL. While the Bot API cannot be reached, it retries."
         ),
         epilog=EPILOG,
         formatter_class=formatter,
     )
     _logging_options(run, argparse.SUPPRESS)
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook behind a reverse proxy instead of long polling"
+        " (PASSERELLE_WEBHOOK_URL, _LISTEN, _PATH, _SECRET)",
+    )
+    save = commands.add_parser(
+        "backup",
+        help="write a consistent copy of the live database to a file",
+        description=textwrap.fill(
+            "Writes a consistent copy of the database at PASSERELLE_DB to FILE with SQLite's"
+            " online backup, also while the bot runs; FILE is replaced only once the copy is"
+            " complete and checked. To restore, stop the bot and put the copy in place of"
+            " PASSERELLE_DB (removing its -wal and -shm files)."
+        ),
+        epilog=EPILOG,
+        formatter_class=formatter,
+    )
+    _logging_options(save, argparse.SUPPRESS)
+    save.add_argument("file", metavar="FILE", help="where to write the copy")
     play = commands.add_parser(
         "playground",
         help="try the bot offline in a local web chat",
@@ -267,7 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     redact = _logging(args.verbose, args.debug_http)
     try:
         if args.command == "run":
-            return asyncio.run(_run(redact))
+            return asyncio.run(_run(redact, args.webhook))
+        if args.command == "backup":
+            return _backup(args.file)
         from bot.playground import run_playground
 
         return asyncio.run(run_playground(args))

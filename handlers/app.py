@@ -16,6 +16,7 @@ from handlers.base import Context, Deps
 from handlers.courier import Courier
 from handlers.inbox import Poller, Workers
 from handlers.sender import Sender
+from handlers.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,19 @@ def build_application(core: Core) -> tuple[Application, Deps, Workers]:  # type:
             [Send(user_id, t("Sorry, something went wrong on our side. Please try again."))]
         )
 
-    workers = Workers(app, core.inbox, apologise)
+    async def slow_down(update: Update) -> None:
+        """Tells someone who floods the bot, once, that it stops listening to her a while."""
+        if update.effective_user is None:
+            return
+        user_id = update.effective_user.id
+        t = core.t(await core.people.language_of(user_id))
+        text = t(
+            "You are sending messages faster than I can read them. I will pause for a"
+            " moment: please wait a little, then send your answer again."
+        )
+        await deps.sender.deliver([Send(user_id, text)])
+
+    workers = Workers(app, core.inbox, apologise, slow_down)
 
     async def on_error(update: object, context: Context) -> None:
         """Records a handler failure for the person's worker, which retries or parks it."""
@@ -84,23 +97,32 @@ def build_application(core: Core) -> tuple[Application, Deps, Workers]:  # type:
     return app, deps, workers
 
 
-async def serve(core: Core, stop: asyncio.Event) -> None:
-    """Runs the bot until `stop` is set; raises telegram.error.InvalidToken on a bad token."""
+async def serve(core: Core, stop: asyncio.Event, webhook: bool = False) -> None:
+    """Runs the bot until `stop` is set, by long polling or by webhook.
+
+    Raises telegram.error.InvalidToken on a bad token, handlers.webhook.ListenError when the
+    webhook's address cannot be listened on.
+    """
     app, deps, workers = build_application(core)
     await core.housekeeping()
     await app.initialize()
     try:
         await app.start()
         try:  # neither is worth refusing to serve over
-            await app.bot.delete_webhook()
+            if not webhook:
+                # Telegram refuses getUpdates while a webhook is set; its pending updates stay.
+                await app.bot.delete_webhook()
             await menu.set_all(app.bot, core)
         except TelegramError as error:
             log.warning("could not prepare the bot (webhook, command menu): %s", error)
-        log.info("polling as @%s", app.bot.username)
         courier = asyncio.create_task(deps.courier.run(stop))
         timers = asyncio.create_task(core.timers.run(stop))
         try:
-            await Poller(app, core.inbox, workers, core.settings.poll_timeout).run(stop)
+            if webhook:
+                await WebhookReceiver(app, core.inbox, workers, core.settings).run(stop)
+            else:
+                log.info("polling as @%s", app.bot.username)
+                await Poller(app, core.inbox, workers, core.settings.poll_timeout).run(stop)
         finally:
             stop.set()
             await workers.stop(grace=STOP_GRACE)

@@ -20,13 +20,14 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.runtime.flood import FloodGate, Verdict
 from bot.runtime.inbox import MAX_ATTEMPTS, Entry, Inbox
 from handlers.limits import seconds_of
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-Apologise = Callable[[Update], Awaitable[None]]
+Apologise = Callable[[Update], Awaitable[None]]  # tells the person, in her language
 T = TypeVar("T")
 
 
@@ -52,10 +53,19 @@ async def pause(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None 
 class Workers:
     """One task per person with updates waiting; it ends when her inbox is empty."""
 
-    def __init__(self, app: Application, inbox: Inbox, apologise: Apologise) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        app: Application,  # type: ignore[type-arg]
+        inbox: Inbox,
+        apologise: Apologise,
+        slow_down: Apologise,
+        gate: FloodGate | None = None,
+    ) -> None:
         self.app = app
         self.inbox = inbox
         self.apologise = apologise
+        self.slow_down = slow_down
+        self.gate = gate or FloodGate()
         # Filled by the application's error handler: PTB does not re-raise handler errors.
         self.failures: dict[int, BaseException] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -85,10 +95,19 @@ class Workers:
                     if person in self._news:
                         continue
                     return
-                await self._handle(entry)
+                verdict = self.gate.check(person)
+                if verdict is Verdict.HANDLE:
+                    await self._handle(entry)
+                    continue
+                # A flood: everything she has queued is set aside unhandled, in one write.
+                await _retrying(self._stop, partial(self.inbox.set_aside, person))
+                if verdict is Verdict.FLOODED:
+                    log.warning("person %s sends too fast: updates set aside for a while", person)
+                    await self.slow_down(Update.de_json(entry.body, self.app.bot))
         finally:
             if self._tasks.get(person) is asyncio.current_task():
                 del self._tasks[person]
+                self.gate.forget_idle()
 
     async def _handle(self, entry: Entry) -> None:
         update = Update.de_json(entry.body, self.app.bot)
@@ -186,7 +205,7 @@ class Poller:
                 await pause(stop, seconds)
                 continue
             except Conflict:
-                log.error("another instance is polling this bot; retrying in 5 s")
+                log.error("another instance polls this bot, or a webhook is set; retrying in 5 s")
                 await pause(stop, 5)
                 continue
             except InvalidToken:

@@ -145,11 +145,12 @@ async def start_process(
     db: Path,
     args: Sequence[str] = ("run",),
     stdout: int | IO[bytes] = asyncio.subprocess.DEVNULL,
+    ready: str = "getupdates",
     **env: str,
 ) -> asyncio.subprocess.Process:
     """Starts `passerelle run` (or `args`) as a real subprocess against the emulator.
 
-    Waits until it polls.
+    Waits until it calls `ready` (it polls; "setwebhook" in webhook mode).
     """
     variables = {
         **os.environ,
@@ -161,7 +162,7 @@ async def start_process(
     }
 
     def polls() -> int:
-        return sum(1 for method, _params in emu.requests if method.lower() == "getupdates")
+        return sum(1 for method, _params in emu.requests if method.lower() == ready)
 
     seen = polls()
     process = await asyncio.create_subprocess_exec(

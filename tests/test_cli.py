@@ -218,7 +218,7 @@ def _help(*args: str) -> str:
 
 
 def test_help_describes_each_command_and_the_configuration() -> None:
-    texts = {args: _help(*args) for args in [(), ("run",), ("playground",)]}
+    texts = {args: _help(*args) for args in [(), ("run",), ("backup",), ("playground",)]}
     for args, text in texts.items():
         assert "`" not in text, args
         assert ".env" in text, args
@@ -231,9 +231,8 @@ def test_help_describes_each_command_and_the_configuration() -> None:
 
 
 def test_help_offers_no_option_that_does_nothing() -> None:
-    assert "--webhook" not in _help("run")
     assert "--reminders" not in _help("playground")
-    for command, option in (("run", "--webhook"), ("playground", "--reminders=60s")):
+    for command, option in (("playground", "--reminders=60s"),):
         result = subprocess.run(
             [sys.executable, "-m", "bot.cli", command, option],
             capture_output=True,
@@ -242,3 +241,32 @@ def test_help_offers_no_option_that_does_nothing() -> None:
         )
         assert result.returncode == 2
         assert f"unrecognized arguments: {option}" in result.stderr
+
+
+async def test_webhook_mode_needs_its_url_and_a_free_address(emu: Emulator, tmp_path: Path) -> None:
+    env = {
+        "PASSERELLE_TOKEN": emu.token,
+        "PASSERELLE_API_URL": emu.api_url,
+        "PASSERELLE_DB": str(tmp_path / "x.db"),
+    }
+    code, stderr = await _run(env, "run", "--webhook")
+    assert (code, stderr) == (1, "passerelle: --webhook needs PASSERELLE_WEBHOOK_URL\n")
+    code, stderr = await _run({**env, "PASSERELLE_WEBHOOK_URL": "http://bot.example.org/x"}, "run")
+    assert code == 1 and "PASSERELLE_WEBHOOK_URL" in stderr and stderr.count("\n") == 1
+    code, stderr = await _run({**env, "PASSERELLE_WEBHOOK_SECRET": "not secret!"}, "run")
+    assert code == 1 and "PASSERELLE_WEBHOOK_SECRET" in stderr and stderr.count("\n") == 1
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        hooked = {
+            **env,
+            "PASSERELLE_WEBHOOK_URL": "https://bot.example.org/x",
+            "PASSERELLE_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+        }
+        code, stderr = await _run(hooked, "run", "--webhook")
+    assert code == 1
+    assert stderr == (
+        f"passerelle: cannot listen on 127.0.0.1:{port}: Address already in use"
+        " (PASSERELLE_WEBHOOK_LISTEN)\n"
+    )

@@ -12,6 +12,7 @@ from bot.emulator.messaging import Messaging
 from bot.emulator.rate import ChatRateLimit, RateLimit
 from bot.emulator.spec import Spec, Upload
 from bot.emulator.state import DEFAULT_UPDATES, OPT_IN_UPDATES, State
+from bot.emulator.webhook import Webhook
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 ScopeKey = tuple[Any, ...]
@@ -47,11 +48,13 @@ class BotApi:
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.texts: dict[tuple[str, str], str] = {}
         self.closing = False
+        self.webhook = Webhook(state)
         self._poll_generation = 0
         m = self.messaging
         self.handlers: dict[str, Handler] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "logOut": self._ok,
@@ -100,15 +103,13 @@ class BotApi:
         return self.me
 
     async def _get_updates(self, p: dict[str, Any]) -> Any:
+        self.webhook.refuse_polling()
         self._poll_generation += 1
         generation = self._poll_generation
         self.state.changed.notify()
         limit = min(max(p.get("limit", 100), 1), 100)
         timeout = min(max(p.get("timeout", 0), 0), MAX_POLL_TIMEOUT)
-        if "allowed_updates" in p:
-            wanted = frozenset(p["allowed_updates"])
-            known = DEFAULT_UPDATES | OPT_IN_UPDATES
-            self.state.allowed_updates = (wanted & known) or DEFAULT_UPDATES
+        self._allow(p)
         if p.get("offset"):
             self.state.confirm(p["offset"])
         loop = asyncio.get_running_loop()
@@ -122,17 +123,25 @@ class BotApi:
                 return self.state.updates[:limit]
             await self.state.changed.wait(remaining)
 
+    def _allow(self, p: dict[str, Any]) -> None:
+        if "allowed_updates" in p:
+            wanted = frozenset(p["allowed_updates"])
+            known = DEFAULT_UPDATES | OPT_IN_UPDATES
+            self.state.allowed_updates = (wanted & known) or DEFAULT_UPDATES
+
+    async def _set_webhook(self, p: dict[str, Any]) -> Any:
+        self.webhook.set(p)
+        self._allow(p)
+        return True
+
     async def _delete_webhook(self, p: dict[str, Any]) -> Any:
         if p.get("drop_pending_updates"):
             self.state.updates.clear()
+        self.webhook.remove()
         return True
 
     async def _get_webhook_info(self, p: dict[str, Any]) -> Any:
-        return {
-            "url": "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self.state.updates),
-        }
+        return self.webhook.info()
 
     def scope_key(self, scope: dict[str, Any] | None, *, known: bool = True) -> ScopeKey:
         """Returns the storage key of a BotCommandScope; `known`: the bot must know the chat."""

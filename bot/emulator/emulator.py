@@ -138,6 +138,7 @@ class Emulator:
         self.api.closing = True
         self.state.changed.notify()
         self.faults.close()
+        await self.api.webhook.stop()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -178,6 +179,15 @@ class Emulator:
     def hold(self, method: str | None = None, chat_id: int | None = None) -> Hold:
         """Applies matching calls but keeps their answers until `release()`."""
         return self.faults.hold(method, chat_id)
+
+    def route_webhook(self, public_origin: str, local_base: str) -> None:
+        """Plays a reverse proxy: webhook calls to `public_origin` go to `local_base`."""
+        self.api.webhook.route(public_origin, local_base)
+
+    @property
+    def webhook_deliveries(self) -> list[tuple[int, int]]:
+        """Every webhook delivery attempt, as (update_id, HTTP status of the bot's answer)."""
+        return self.api.webhook.deliveries
 
     def clear_faults(self) -> None:
         """Clears every fault (hanging calls go on) and releases every hold."""

@@ -91,6 +91,16 @@ class Inbox:
             )
         return int(rows[0]["attempts"]) if rows else MAX_ATTEMPTS
 
+    async def set_aside(self, person: int) -> int:
+        """Marks every update of a person not handled yet as done unhandled (a flood)."""
+        async with self.db.write() as conn:
+            cursor = await conn.execute(
+                f"UPDATE inbox SET done_at = {_NOW}, last_error = 'flood' WHERE person = ?"
+                " AND done_at IS NULL AND parked_at IS NULL",
+                (person,),
+            )
+        return cursor.rowcount
+
     async def park(self, update_id: int) -> None:
         """Sets aside an update that kept failing: it is not tried again."""
         async with self.db.write() as conn:

@@ -17,6 +17,7 @@ LANGUAGES: tuple[Language, ...] = ("en", "fr", "es")
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a secret_token
 
 
 def parse_duration(text: str) -> timedelta:
@@ -48,6 +49,13 @@ class Settings(BaseSettings):
     # Dates and times are shown to each person in her own zone; staff usually never answer
     # the questionnaire (which sets it), so theirs is the program's zone: the NGO's, Montreal.
     timezone: str = "America/Toronto"
+    # Webhook mode (`passerelle run --webhook`): the public HTTPS URL Telegram calls (a reverse
+    # proxy in front), the local address and path the bot listens on behind it, and the secret
+    # Telegram sends with each call (a fresh random one at each start when not given).
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1:8081"
+    webhook_path: str = ""
+    webhook_secret: str = ""
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -85,6 +93,47 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("must be an IANA time zone such as America/Toronto") from None
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_is_https(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme != "https" or not parts.hostname):
+            raise ValueError("must be the public https:// URL Telegram calls")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, such as 127.0.0.1:8081")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if value and not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: str) -> str:
+        if value and not _SECRET.match(value):
+            raise ValueError("must be 1 to 256 characters among A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def listen(self) -> tuple[str, int]:
+        """The webhook's local host and port."""
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    @property
+    def hook_path(self) -> str:
+        """The local path of the webhook: the setting, else the public URL's path."""
+        return self.webhook_path or urlsplit(self.webhook_url).path or "/"
 
     @field_validator("meeting_url")
     @classmethod
