@@ -128,6 +128,9 @@ async def test_kill_9_at_any_moment_loses_nothing(emu: Emulator, tmp_path: Path)
                     kills += 1
                     process = await start_process(emu, db)
                     await awa.send("/start")
+                    # her updates are handled in order: once /help is answered, whatever
+                    # the restart replayed and /start are done, and the chat is as they left it
+                    await awa.send("/help", expect="Passerelle pairs entrepreneurs")
                     break
                 await awa.emu.wait_for(
                     awa.uid,
