@@ -73,7 +73,7 @@ async def show(
     message_id = reply.message_id if isinstance(reply, Edit) else message and message.message_id
     asked = Asked(message_id, shown.asked_as) if message_id else None
     if asked is not None and asked != record.asked:
-        await deps.core.onboarding.asked(record.user_id, transition.state.round, asked)
+        await deps.core.onboarding.record_asked(record.user_id, transition.state.round, asked)
 
 
 async def _notify_admins(deps: Deps, record: Record) -> list[Send]:

@@ -164,7 +164,7 @@ class Onboarding:
         assert created is not None
         return created, True
 
-    async def asked(self, user_id: int, round_: int, asked: Asked) -> None:
+    async def record_asked(self, user_id: int, round_: int, asked: Asked) -> None:
         """Records which message shows the buttons of the step at `round_`, if still current."""
         async with self.db.write() as conn:
             await conn.execute(
