@@ -32,6 +32,9 @@ configuration:
   PASSERELLE_POLL_TIMEOUT      long-polling timeout in seconds (default 25)
   PASSERELLE_REMINDERS         meeting reminder lead times (default 24h,1h)
   PASSERELLE_MEETING_URL       video link template with {code}
+  PASSERELLE_PRIVACY_CONTACT   the privacy officer, shown by /privacy (name and e-mail)
+  PASSERELLE_RETENTION_APPLICANTS    erase applications never paired after (default 730d)
+  PASSERELLE_RETENTION_PARTICIPANTS  erase participants after their pairing (default 365d)
   PASSERELLE_WEBHOOK_URL       run --webhook: the public https:// URL Telegram calls
   PASSERELLE_WEBHOOK_LISTEN    run --webhook: local host:port (default 127.0.0.1:8081)
   PASSERELLE_WEBHOOK_PATH      run --webhook: local path (default: the public URL's path)
@@ -304,7 +307,14 @@ def parser() -> argparse.ArgumentParser:
     _logging_options(play, argparse.SUPPRESS)
     play.add_argument("--port", type=int, default=8080, help="web page port (default 8080)")
     play.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    play.add_argument("--db", default=None, help="database file (default: a fresh temporary one)")
+    play.add_argument(
+        "--db",
+        default=None,
+        metavar="FILE",
+        help="the bot's database file, kept across runs; the personas and chats are kept"
+        " beside it (demo.db: demo.playground.db). Default: a temporary one, forgotten at"
+        " the end",
+    )
     play.add_argument(
         "--emulator-only",
         action="store_true",

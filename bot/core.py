@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.onboarding.service import Onboarding
 from bot.pairing.service import Pairing
+from bot.privacy.service import RETENTION, Privacy
 from bot.review.service import Review
 from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.db import Database
@@ -38,6 +39,7 @@ class Core:
     inbox: Inbox
     outbox: Outbox
     pairing: Pairing
+    privacy: Privacy
     review: Review
     stats: Stats
     timers: Timers
@@ -51,8 +53,9 @@ class Core:
         return await self.inputs.clear(user_id)
 
     async def housekeeping(self) -> None:
-        """At start, schedules the daily forgetting of old update ids unless it is scheduled."""
+        """At start, schedules the daily housekeeping and retention unless they are scheduled."""
         await start_housekeeping(self.db, self.clock)
+        await self.privacy.start_retention()
 
     async def close(self) -> None:
         """Closes the database."""
@@ -81,9 +84,11 @@ async def build_core(
     form = load_application_form(books)
     db = Database(settings.db)
     await db.open()
-    onboarding = Onboarding(db, clock, form)
+    privacy = Privacy(db, clock, books, settings)
+    onboarding = Onboarding(db, clock, form, privacy)
     timers = Timers(db, clock)
     timers.register(FORGET_UPDATES, forget_updates(clock))
+    timers.register(RETENTION, privacy.run_retention)
     return Core(
         settings=settings,
         db=db,
@@ -97,6 +102,7 @@ async def build_core(
         inbox=Inbox(db),
         outbox=Outbox(db, clock),
         pairing=Pairing(db, clock),
+        privacy=privacy,
         review=Review(db, clock, onboarding),
         stats=Stats(db, clock, form),
         timers=timers,

@@ -11,7 +11,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
 from bot.core import Core
 from bot.runtime.replies import Send, stale
-from handlers import common, menu, onboarding, pairing, review, staff, stats
+from handlers import common, menu, onboarding, pairing, privacy, review, staff, stats
 from handlers.base import Context, Deps
 from handlers.courier import Courier
 from handlers.inbox import Poller, Workers
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 # Updates still running when the bot is told to stop get this long to finish; the rest are
 # handled again at the next start. With the courier and the poller, stopping takes < 5 s.
 STOP_GRACE = 2.5
-MODULES = (onboarding, pairing, review, staff, stats, common)
+MODULES = (privacy, onboarding, pairing, review, staff, stats, common)
 
 
 def file_url(api_url: str) -> str:

@@ -7,11 +7,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.common.help_view import CONTRACT, CONTRACT_STAFF, help_text
 from bot.common.status_view import status_text
-from bot.onboarding.render import Her
 from bot.runtime.callbacks import BadCallback, decode, encode
 from bot.runtime.keyboards import checklist
 from bot.runtime.replies import Button, Edit, Reply, Response, Send, stale
-from dialogs.runner_types import Begin
 from handlers import menu, onboarding
 from handlers.base import Context, Deps, respond, turn
 
@@ -80,13 +78,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         else:
             first = [Send(now.chat_id, said)]
         await menu.set_for_person(update.get_bot(), core, now.person.user_id, code)
-        record = await core.onboarding.get(now.person.user_id)
-        if record is not None and record.status == "in_progress" and record.active:
-            transition = await core.onboarding.handle(now.who, record, Begin(), None)
-            her = Her(now.chat_id, t, now.who.first_name)
-            await onboarding.show(deps, update, her, record, transition, before=first)
-        else:
-            await respond(deps, update, Response(first))
+        await onboarding.resume(deps, update, now, t, first)
 
     async def unknown(update: Update, context: Context) -> None:
         """Answers a command no handler took: one not built yet, or one the bot does not know."""

@@ -18,6 +18,7 @@ from bot.onboarding.view import NAMESPACE, typed
 from bot.review.view import completed_notice
 from bot.runtime.callbacks import BadCallback, decode, to_int
 from bot.runtime.db import DuplicateUpdate
+from bot.runtime.i18n import Translator
 from bot.runtime.replies import Edit, Reply, Response, Send, Toast, stale
 from dialogs.runner_types import Begin, Event, Press, Transition
 from handlers.base import Context, Deps, Turn, respond, turn
@@ -74,6 +75,18 @@ async def show(
     asked = Asked(message_id, shown.asked_as) if message_id else None
     if asked is not None and asked != record.asked:
         await deps.core.onboarding.record_asked(record.user_id, transition.state.round, asked)
+
+
+async def resume(deps: Deps, update: Update, now: Turn, t: Translator, first: list[Reply]) -> None:
+    """Sends `first`, then, if her questionnaire is running, its current step again (in `t`'s
+    language), taking the buttons off the message that showed it."""
+    record = await deps.core.onboarding.get(now.person.user_id)
+    if record is None or record.status != IN_PROGRESS or not record.active:
+        await respond(deps, update, Response(first))
+        return
+    transition = await deps.core.onboarding.handle(now.who, record, Begin(), None)
+    her = Her(now.chat_id, t, now.who.first_name)
+    await show(deps, update, her, record, transition, before=first)
 
 
 async def _notify_admins(deps: Deps, record: Record) -> list[Send]:

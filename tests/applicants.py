@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from bot.core import Core
 from bot.onboarding.service import Application
+from bot.privacy.notice import VERSION as PRIVACY_VERSION
 from bot.runtime.db import Database
 from bot.runtime.people import Who
 from dialogs.runner_types import CONFIRM, DONE, SUMMARY, Event, Press, Text
@@ -94,7 +95,8 @@ async def store_applicant(
     async with db.write() as conn:
         await conn.execute(
             "INSERT INTO people(user_id, first_name, username, language, timezone, consented_at,"
-            " created_at, updated_at, capacity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " consent_version, created_at, updated_at, capacity)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 user_id,
                 first_name or f"P{user_id}",
@@ -102,6 +104,7 @@ async def store_applicant(
                 language,
                 timezone,
                 now,
+                PRIVACY_VERSION,
                 now,
                 now,
                 capacity,

@@ -14,6 +14,9 @@ EVERYONE: tuple[tuple[str, str], ...] = (
     ("language", N_("Change the language")),
     ("status", N_("Where your application stands")),
     ("cancel", N_("Stop the current step (your answers are kept)")),
+    ("privacy", N_("What we keep about you, and why")),
+    ("mydata", N_("Get all your data")),
+    ("delete", N_("Erase your data")),
 )
 
 STAFF: tuple[tuple[str, str], ...] = (
@@ -23,6 +26,7 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("stats", N_("Program figures")),
     ("export", N_("Export applications as CSV")),
     ("staff", N_("Manage staff")),
+    ("erase", N_("Erase someone's data on her request")),
 )
 
 # Every command of the interface contract (INTERFACE.md). One that no handler answers yet

@@ -7,11 +7,11 @@ from typing import Any
 
 from bot.emulator.errors import ApiError, bad_request
 from bot.emulator.html import HtmlError, normalize_url, parse_html
-from bot.emulator.text import trim, utf16_len
+from bot.emulator.text import FORMATTING, trim, utf16_len, with_detected
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
-_ENTITY_TYPES = frozenset(
+_ENTITY_TYPES = FORMATTING | frozenset(
     {
         "mention",
         "hashtag",
@@ -20,13 +20,6 @@ _ENTITY_TYPES = frozenset(
         "url",
         "email",
         "phone_number",
-        "bold",
-        "italic",
-        "underline",
-        "strikethrough",
-        "spoiler",
-        "blockquote",
-        "expandable_blockquote",
         "code",
         "pre",
         "text_link",
@@ -58,7 +51,10 @@ def formatted(
     *,
     caption: bool = False,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Applies parse_mode or explicit entities, trims, checks length; returns (text, entities)."""
+    """Applies parse_mode or explicit entities, trims, checks length; returns (text, entities).
+
+    The entities include the commands, mentions and URLs Telegram finds in the text itself.
+    """
     if parse_mode:
         mode = parse_mode.strip().lower()
         if mode == "html":
@@ -78,7 +74,7 @@ def formatted(
     limit = CAPTION_LIMIT if caption else TEXT_LIMIT
     if utf16_len(plain) > limit:
         raise bad_request("message caption is too long" if caption else "message is too long")
-    return plain, found
+    return plain, with_detected(plain, found)
 
 
 def _explicit_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:

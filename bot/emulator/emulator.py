@@ -211,6 +211,10 @@ class Emulator:
         )
         return user.id
 
+    def remove_user(self, uid: int) -> None:
+        """Forgets a person and her chat, as if she had never used Telegram."""
+        self.state.remove_user(uid)
+
     def user(self, uid: int) -> EmuUser:
         """Returns a person."""
         return self.state.user(uid)

@@ -343,6 +343,14 @@ class State:
         self.bump()
         return user
 
+    def remove_user(self, user_id: int) -> None:
+        """Forgets a person, her chat and her pending queries and updates."""
+        self.users.pop(user_id, None)
+        self.chats.pop(user_id, None)
+        self.queries = {k: q for k, q in self.queries.items() if q.user_id != user_id}
+        self.updates = [u for u in self.updates if _sender(u) != user_id]
+        self.bump()
+
     def user(self, user_id: int) -> EmuUser:
         """Returns a person by id or raises KeyError."""
         if user_id not in self.users:
@@ -425,3 +433,12 @@ class State:
         )
         self.queries[query.id] = query
         return query
+
+
+def _sender(update: dict[str, Any]) -> int | None:
+    """The id of the person an update comes from."""
+    for payload in update.values():
+        if isinstance(payload, dict):
+            sender = payload.get("from") or payload.get("chat") or {}
+            return sender.get("id") if isinstance(sender, dict) else None
+    return None

@@ -1,4 +1,4 @@
-"""Text helpers: UTF-16 lengths, Telegram's trimming, entities of user-typed text."""
+"""Text helpers: UTF-16 lengths, Telegram's trimming, the entities Telegram finds in text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 _TRIMMED = " \t\r\n"
-_COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
+# Telegram's boundaries (tdlib's find_bot_commands): no letter, digit, `_`, `/`, `<`, `>` or
+# backslash just before the slash or just after the command, so "(/staff admin)" has one.
+_COMMAND = re.compile(r"(?<![\w/<>\\])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>\\@])")
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{4,32}(?!\w)")
 _URL = re.compile(r"(?<!\S)https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]", re.IGNORECASE)
 
@@ -46,6 +48,37 @@ def detect_entities(text: str) -> list[dict[str, Any]]:
             )
     found.sort(key=lambda e: (e["offset"], -e["length"]))
     return found
+
+
+FORMATTING = frozenset(
+    {
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "blockquote",
+        "expandable_blockquote",
+    }
+)
+
+
+def with_detected(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adds the commands, mentions and URLs Telegram marks in a bot's text to its entities.
+
+    Telegram finds them in what bots send too, except inside code, pre and links.
+    """
+    taken = [
+        (e["offset"], e["offset"] + e["length"]) for e in entities if e["type"] not in FORMATTING
+    ]
+    added = [
+        e
+        for e in detect_entities(text)
+        if not any(e["offset"] < end and start < e["offset"] + e["length"] for start, end in taken)
+    ]
+    if not added:
+        return entities
+    return sorted([*entities, *added], key=lambda e: (e["offset"], -e["length"]))
 
 
 def plain_slice(text: str, offset: int, length: int) -> str:

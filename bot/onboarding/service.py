@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.privacy.service import Privacy, Reason
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database, Row
 from bot.runtime.outbox import Tell, put_in
@@ -87,10 +88,11 @@ def _form_status(status: str) -> Status:
 class Onboarding:
     """Runs the application questionnaire for one person at a time, durably."""
 
-    def __init__(self, db: Database, clock: Clock, form: Form) -> None:
+    def __init__(self, db: Database, clock: Clock, form: Form, privacy: Privacy) -> None:
         self.db = db
         self.clock = clock
         self.form = form
+        self.privacy = privacy
 
     async def get(
         self, user_id: int, conn: aiosqlite.Connection | None = None
@@ -214,7 +216,7 @@ class Onboarding:
         state = transition.state
         now = iso(self.clock)
         if any(isinstance(output, Declined) for output in transition.outputs):
-            await conn.execute("DELETE FROM people WHERE user_id = ?", (user_id,))
+            await self.privacy.erase_in(conn, user_id, Reason.CONSENT_REFUSED, user_id)
             return
         old, new = application.state.answers, state.answers
         for step in old.keys() - new.keys():
@@ -235,6 +237,7 @@ class Onboarding:
                 " WHERE user_id = ?",
                 (now, who.first_name, who.last_name, who.username, user_id),
             )
+            await self.privacy.record_consent(conn, user_id)
         derived = settings_of(self.form, new)
         if "timezone" in derived:
             await conn.execute(

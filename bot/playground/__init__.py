@@ -11,7 +11,9 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.playground.playground import PRESETS, Persona, Playground
+from bot.playground.personas import PRESETS, Persona
+from bot.playground.playground import Playground
+from bot.runtime.db import DatabaseUnavailable
 
 __all__ = ["PRESETS", "Persona", "Playground", "run_playground"]
 
@@ -25,6 +27,10 @@ async def run_playground(args: argparse.Namespace) -> int:
     playground = Playground(db=Path(args.db) if args.db else None, emulator_only=emulator_only)
     try:
         await playground.listen(args.host, args.port)
+    except DatabaseUnavailable as error:
+        await playground.stop()
+        print(f"passerelle: cannot keep the playground's chats: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         await playground.stop()
         if error.errno == errno.EADDRINUSE:

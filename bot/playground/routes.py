@@ -12,10 +12,17 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).resolve().parent / "static"
 NO_CACHE = {"Cache-Control": "no-cache"}
+RETRY_AFTER = "1"  # seconds the page waits before asking again while the bot starts
 
 
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+def _not_ready(error: Exception) -> web.Response:
+    return web.json_response(
+        {"error": str(error), "retry": True}, status=503, headers={"Retry-After": RETRY_AFTER}
+    )
 
 
 class PlayRoutes:
@@ -31,6 +38,7 @@ class PlayRoutes:
         r.add_get("/_play/info", self.info)
         r.add_get("/_play/personas", self.personas)
         r.add_post("/_play/personas", self.create)
+        r.add_post("/_play/personas/{id}/read", self.read)
         r.add_post("/_play/presets", self.presets)
         r.add_post("/_play/reset", self.reset)
         r.add_static("/_play/static/", STATIC, append_version=False)
@@ -41,13 +49,14 @@ class PlayRoutes:
 
     async def info(self, request: web.Request) -> web.Response:
         """GET /_play/info : the bot's name and the fast-clock settings."""
-        from bot.playground.playground import PRESETS
+        from bot.playground.personas import PRESETS, zone_names
 
         return web.json_response(
             {
                 "bot_username": self.playground.emu.bot_username,
                 "reminders": self.playground.reminder_label,
                 "languages": ["en", "fr", "es"],
+                "zones": zone_names(),
                 "presets": [
                     {"first_name": p.first_name, "language": p.language, "label": p.label}
                     for p in PRESETS
@@ -75,7 +84,9 @@ class PlayRoutes:
         return body
 
     async def create(self, request: web.Request) -> web.Response:
-        """POST /_play/personas {first_name, language, staff}."""
+        """POST /_play/personas {first_name, language, staff, zone}: 503 while the bot starts."""
+        from bot.playground.playground import NotReady
+
         body = await self._body(request)
         zone = body.get("zone")
         try:
@@ -83,19 +94,44 @@ class PlayRoutes:
                 str(body.get("first_name") or ""),
                 str(body.get("language") or "en"),
                 body.get("staff") is True,
-                zone if isinstance(zone, str) and zone else None,
+                zone if isinstance(zone, str) and zone.strip() else None,
             )
         except ValueError as err:
             return _error(400, str(err))
+        except NotReady as err:
+            return _not_ready(err)
         described = {p["id"]: p for p in await self.playground.describe()}
         return web.json_response(described[persona.user_id], status=201)
 
     async def presets(self, request: web.Request) -> web.Response:
-        """POST /_play/presets : creates the staff member, the mentor and two entrepreneurs."""
-        created = await self.playground.add_presets()
-        ids = {p.user_id for p in created}
-        described = [p for p in await self.playground.describe() if p["id"] in ids]
-        return web.json_response(described, status=201)
+        """POST /_play/presets : the staff member, the mentor and two entrepreneurs, once.
+
+        201 if any was created, 200 if all four were there; 503 while the bot starts.
+        """
+        from bot.playground.playground import NotReady
+
+        try:
+            personas, created = await self.playground.add_presets()
+        except NotReady as err:
+            return _not_ready(err)
+        described = {p["id"]: p for p in await self.playground.describe()}
+        return web.json_response(
+            [described[p.user_id] for p in personas], status=201 if created else 200
+        )
+
+    async def read(self, request: web.Request) -> web.Response:
+        """POST /_play/personas/{id}/read {message_id}: she has seen her chat up to there."""
+        body = await self._body(request)
+        message_id = body.get("message_id")
+        raw = request.match_info["id"]
+        if not isinstance(message_id, int) or isinstance(message_id, bool):
+            return _error(400, "message_id must be an integer")
+        try:
+            self.playground.mark_read(int(raw) if raw.isdigit() else -1, message_id)
+        except KeyError:
+            return _error(404, f"no persona {raw}")
+        described = {p["id"]: p for p in await self.playground.describe()}
+        return web.json_response(described[int(raw)])
 
     async def reset(self, request: web.Request) -> web.Response:
         """POST /_play/reset {presets?}: empty database, no personas (or only the presets)."""

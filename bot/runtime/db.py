@@ -142,13 +142,17 @@ class Database:
         """
         async with self._write_lock:
             conn = self._w
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a task cancelled while BEGIN waits in the connection's queue
+                # must still roll back, or the connection stays in that transaction and every
+                # later write fails ("cannot start a transaction within a transaction").
+                await conn.execute("BEGIN IMMEDIATE")
                 if update_id is not None:
                     await _mark_applied(conn, update_id)
                 yield conn
             except BaseException:
-                await conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.OperationalError):  # BEGIN itself failed
+                    await conn.execute("ROLLBACK")
                 raise
             else:
                 await conn.execute("COMMIT")

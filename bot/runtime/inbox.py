@@ -2,6 +2,8 @@
 
 A batch from getUpdates is written in one transaction (raw update, id, the person it belongs
 to), then confirmed to Telegram at once. Each person's worker takes her updates in order.
+Once handled (or parked), an update's content is forgotten: only its id is kept, for two
+days, so that Telegram delivering it again is noticed.
 An update's effects mark its row applied in their own transaction (`Database.write`), and the
 row is done once the update is handled; a row not done at start is handled then (a replay
 whose effects were applied shows the person the current state instead of applying them
@@ -73,10 +75,11 @@ class Inbox:
         return [row["person"] for row in rows]
 
     async def done(self, update_id: int) -> None:
-        """Marks an update handled."""
+        """Marks an update handled and forgets what it said (only its id is still needed)."""
         async with self.db.write() as conn:
             await conn.execute(
-                f"UPDATE inbox SET done_at = {_NOW} WHERE update_id = ?", (update_id,)
+                f"UPDATE inbox SET done_at = {_NOW}, body = '{{}}' WHERE update_id = ?",
+                (update_id,),
             )
 
     async def failed(self, update_id: int, error: str) -> int:
@@ -95,15 +98,17 @@ class Inbox:
         """Marks every update of a person not handled yet as done unhandled (a flood)."""
         async with self.db.write() as conn:
             cursor = await conn.execute(
-                f"UPDATE inbox SET done_at = {_NOW}, last_error = 'flood' WHERE person = ?"
+                f"UPDATE inbox SET done_at = {_NOW}, body = '{{}}', last_error = 'flood'"
+                " WHERE person = ?"
                 " AND done_at IS NULL AND parked_at IS NULL",
                 (person,),
             )
         return cursor.rowcount
 
     async def park(self, update_id: int) -> None:
-        """Sets aside an update that kept failing: it is not tried again."""
+        """Sets aside an update that kept failing: it is not tried again (nor kept)."""
         async with self.db.write() as conn:
             await conn.execute(
-                f"UPDATE inbox SET parked_at = {_NOW} WHERE update_id = ?", (update_id,)
+                f"UPDATE inbox SET parked_at = {_NOW}, body = '{{}}' WHERE update_id = ?",
+                (update_id,),
             )

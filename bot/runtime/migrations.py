@@ -195,4 +195,29 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE applications ADD COLUMN asked_as TEXT NOT NULL DEFAULT 'question'",
         ),
     ),
+    Migration(
+        10,
+        "consent history, consent versions and the anonymous counts left by erasures",
+        (
+            """CREATE TABLE consents (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id INTEGER NOT NULL REFERENCES people(user_id) ON DELETE CASCADE,
+                version TEXT NOT NULL,
+                given INTEGER NOT NULL,
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX consents_person ON consents(user_id, id)",
+            "ALTER TABLE people ADD COLUMN consent_version TEXT",
+            """INSERT INTO consents(user_id, version, given, at)
+                SELECT user_id, 'before-versions', 1, consented_at FROM people
+                WHERE consented_at IS NOT NULL""",
+            "UPDATE people SET consent_version = 'before-versions' WHERE consented_at IS NOT NULL",
+            """CREATE TABLE anonymous_counts (
+                kind TEXT NOT NULL,
+                key TEXT NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (kind, key)
+            )""",
+        ),
+    ),
 )

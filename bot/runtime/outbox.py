@@ -196,11 +196,11 @@ class Outbox:
         ]
 
     async def settle(self, parcel_id: int, status: str, error: str | None = None) -> None:
-        """Records what finally became of a row (sent, unreachable, refused, expired)."""
+        """Records what finally became of a row; its content is no longer kept, only its fate."""
         async with self.db.write() as conn:
             await conn.execute(
                 "UPDATE outbox SET status = ?, sent_at = ?, error = ?, lease_owner = NULL,"
-                " lease_until = NULL WHERE id = ? AND lease_owner = ?",
+                " lease_until = NULL, body = '{}' WHERE id = ? AND lease_owner = ?",
                 (status, iso(self.clock), error, parcel_id, self.owner),
             )
 

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # Dates and times are shown to each person in her own zone; staff usually never answer
     # the questionnaire (which sets it), so theirs is the program's zone: the NGO's, Montreal.
     timezone: str = "America/Toronto"
+    # Privacy: who answers for it (a name and an e-mail address, shown by /privacy), and how
+    # long data is kept: applications that never led to a pairing, and a participant's data
+    # once her last pairing has ended.
+    privacy_contact: str = ""
+    retention_applicants: timedelta = timedelta(days=730)
+    retention_participants: timedelta = timedelta(days=365)
     # Webhook mode (`passerelle run --webhook`): the public HTTPS URL Telegram calls (a reverse
     # proxy in front), the local address and path the bot listens on behind it, and the secret
     # Telegram sends with each call (a fresh random one at each start when not given).
@@ -74,6 +80,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(parse_duration(part) for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("retention_applicants", "retention_participants", mode="before")
+    @classmethod
+    def _retention(cls, value: object) -> object:
+        period = parse_duration(value) if isinstance(value, str) else value
+        if isinstance(period, timedelta) and period < timedelta(days=1):
+            raise ValueError("must be at least 1d")
+        return period
+
+    @field_validator("privacy_contact")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if len(value) > 200 or "\n" in value:
+            raise ValueError("must be one line of at most 200 characters")
+        return value.strip()
 
     @field_validator("api_url")
     @classmethod

@@ -71,9 +71,19 @@ class Stats:
             elif row["country"] is not None:
                 by_country[str(json.loads(row["country"]))] += 1
         by_language: Counter[str] = Counter(row["language"] for row in submitted)
+        # People who were erased still count, anonymously (bot/privacy/data.py).
+        erased = {
+            "application.status": by_status,
+            "submitted.role": by_role,
+            "submitted.country": by_country,
+            "submitted.language": by_language,
+        }
+        for row in await self.db.fetchall("SELECT kind, key, count FROM anonymous_counts"):
+            if row["kind"] in erased:
+                erased[row["kind"]][row["key"]] += row["count"]
         pairs = await self.db.fetchone("SELECT COUNT(*) FROM pairs WHERE ended_at IS NULL")
         return Figures(
-            applications=len(rows),
+            applications=sum(by_status.values()),
             by_status=by_status,
             by_role=by_role,
             by_country=by_country,

@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 
 from bot.emulator import Emulator, EmuMessage
+from bot.emulator.objects import message_api
 from tests.conftest import Launch
 from tests.e2e.paths import MENTOR, walk
 from tests.harness import Person, new_person, start_process
 
 MOTIVATION = "I want to share what I learned with other women."
+START_REPLIES = ("Welcome back", "Hello", "Your application")  # how /start's answer begins
 STEP_ACTIONS: dict[str, list[tuple[str, str]]] = {
     "consent": [("press", "I agree")],
     "role": [("press", "Canadian volunteer or entrepreneur")],
@@ -49,16 +51,24 @@ async def test_a_redelivered_update_is_not_applied_twice(
     awa = running.person("Awa")
     await awa.send("/start")
     await walk(awa, running.core.t("en"), MENTOR[:-2])
+    before = emu.mark()
     await awa.send("awa@example.org", expect="why do you want")
+    typed = next(m for m in emu.chat(awa.uid) if m.version > before and not m.from_bot)
     await running.shutdown()
     db = tmp_path / "passerelle.db"
     with sqlite3.connect(db) as conn:  # as a kill -9 before the update was done leaves it
-        update_id, body = conn.execute(
-            "SELECT update_id, body FROM inbox WHERE person = ? ORDER BY update_id DESC LIMIT 1",
+        (update_id,) = conn.execute(
+            "SELECT update_id FROM inbox WHERE person = ? ORDER BY update_id DESC LIMIT 1",
             (awa.uid,),
         ).fetchone()
-        conn.execute("UPDATE inbox SET done_at = NULL WHERE update_id = ?", (update_id,))
-    redelivered = json.loads(body)
+        redelivered = {
+            "update_id": update_id,
+            "message": message_api(emu.state, typed, emu.api.bot),
+        }
+        conn.execute(
+            "UPDATE inbox SET done_at = NULL, body = ? WHERE update_id = ?",
+            (json.dumps(redelivered), update_id),
+        )
     assert redelivered["message"]["text"] == "awa@example.org"
     emu.state.updates.append(redelivered)  # Telegram had no confirmation: it sends it again
 
@@ -127,10 +137,16 @@ async def test_kill_9_at_any_moment_loses_nothing(emu: Emulator, tmp_path: Path)
                     await process.wait()
                     kills += 1
                     process = await start_process(emu, db)
-                    await awa.send("/start")
-                    # her updates are handled in order: once /help is answered, whatever
-                    # the restart replayed and /start are done, and the chat is as they left it
-                    await awa.send("/help", expect="Passerelle pairs entrepreneurs")
+                    # Its answer comes after whatever the replayed updates answer (one worker,
+                    # in order): only then is the newest keyboard the current question's.
+                    mark = awa.emu.mark()
+                    await awa.emu.send_text(awa.uid, "/start")
+                    await awa.emu.wait_for(
+                        awa.uid,
+                        predicate=lambda m: m.text.startswith(START_REPLIES),
+                        since=mark,
+                        timeout=10,
+                    )
                     break
                 await awa.emu.wait_for(
                     awa.uid,

@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +17,6 @@ import pytest
 from bot.playground import Playground, run_playground
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def playground(tmp_path: Path) -> AsyncIterator[Playground]:
-    """The playground on a free local port, with a database in tmp_path."""
-    play = Playground(db=tmp_path / "play.db", reminders="60s,20s")
-    await play.start("127.0.0.1", 0)
-    yield play
-    await play.stop()
-
-
-@pytest.fixture
-async def http(playground: Playground) -> AsyncIterator[aiohttp.ClientSession]:
-    """An HTTP client pointed at the playground, like the web page."""
-    async with aiohttp.ClientSession(base_url=playground.url) as session:
-        yield session
 
 
 async def _json(response: aiohttp.ClientResponse, status: int = 200) -> Any:
@@ -151,8 +134,8 @@ async def test_taken_port_exits_1_with_one_line(
     assert len(err) == 1 and str(port) in err[0]
 
 
-@pytest.mark.slow
-async def test_command_prints_the_address_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+async def start_command(*args: str, cwd: Path) -> tuple[asyncio.subprocess.Process, str]:
+    """Runs `passerelle playground --port 0 ARGS`; returns it and the first line it prints."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -160,13 +143,19 @@ async def test_command_prints_the_address_and_stops_on_ctrl_c(tmp_path: Path) ->
         "playground",
         "--port",
         "0",
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        cwd=tmp_path,
+        cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert process.stdout is not None
-    line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+    return process, (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+
+
+@pytest.mark.slow
+async def test_command_prints_the_address_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    process, line = await start_command(cwd=tmp_path)
     assert line.startswith("Passerelle playground: http://127.0.0.1:")
     url = line.split()[2]
     async with aiohttp.ClientSession() as session, session.get(url) as r:

@@ -45,15 +45,6 @@ def _need_chromium() -> None:
 
 
 @pytest.fixture
-async def playground(tmp_path: Path) -> AsyncIterator[Playground]:
-    """The playground on a free local port."""
-    play = Playground(db=tmp_path / "play.db", reminders="60s,20s")
-    await play.start("127.0.0.1", 0)
-    yield play
-    await play.stop()
-
-
-@pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
     _need_chromium()
@@ -138,12 +129,14 @@ async def test_apply_and_approve_in_the_browser(playground: Playground, browser:
     await screen.create("Emily", "en")
     assert await page.locator("button.persona", has_text="Nadia").locator(".staff").count() == 1
 
-    before = await screen.received()
-    await page.fill("#text", "/sta")
-    await page.locator("#commands li", has_text="/start").wait_for()
-    await page.press("#text", "Enter")
-    await screen.wait_reply(before, "agree")
+    await page.locator("#start-btn").click()  # a new chat with a bot begins with START
+    await screen.wait_reply(0, "agree")
     assert "Hello Emily" in await page.locator("#messages .msg.in").first.inner_text()
+    before = await screen.received()
+    await page.fill("#text", "/hel")
+    await page.locator("#commands li", has_text="/help").wait_for()
+    await page.press("#text", "Enter")
+    await screen.wait_reply(before, "/status")
     assert await page.locator("#messages .msg.in strong, #messages .msg.in b").count() >= 0
 
     await screen.press("I agree", "describes you")
@@ -161,7 +154,7 @@ async def test_apply_and_approve_in_the_browser(playground: Playground, browser:
     await screen.type("I want to share what I learned with <b>other</b> women.", "confirm")
     assert await page.locator("#messages .msg.out", has_text="<b>other</b>").count() == 1
     await screen.press("Confirm", "thank")
-    await page.locator("#chat-meta", has_text="Toronto").wait_for()
+    await page.locator("#chat-meta", has_text="the bot uses Toronto time").wait_for()
 
     await screen.open("Nadia")
     notice = page.locator("#messages .msg.in", has_text="New application")
@@ -214,3 +207,130 @@ async def _bot_sends_document(playground: Playground, chat_id: int, name: str, d
     url = f"{playground.emu.api_url}{playground.emu.token}/sendDocument"
     async with aiohttp.ClientSession() as session, session.post(url, data=form) as response:
         assert response.status == 200, await response.text()
+
+
+async def _bot_says(playground: Playground, chat_id: int, text: str) -> None:
+    """The bot sends a text through the Bot API."""
+    url = f"{playground.emu.api_url}{playground.emu.token}/sendMessage"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json={"chat_id": chat_id, "text": text}) as response,
+    ):
+        assert response.status == 200, await response.text()
+
+
+ARABIC = "شكرا لرسالتك، سنرد عليك قريبا"
+BADGE = "button.persona:has-text('{name}') .unread"
+DIRECTION = "(node) => getComputedStyle(node).direction"
+
+
+async def test_telegram_behaviours_in_the_browser(playground: Playground, browser: Any) -> None:
+    context = await browser.new_context(
+        viewport={"width": 1280, "height": 820}, timezone_id="Africa/Dakar"
+    )
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(TIMEOUT_MS)
+    await page.goto(playground.url)
+    await page.locator("#bot-name", has_text="@passerelle_bot").wait_for()
+    screen = Screen(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    # The time zone field starts at the browser's zone; each persona keeps her own.
+    assert await page.input_value("#np-zone") == "Africa/Dakar"
+    await page.fill("#np-zone", "America/Toronto")
+    await screen.create("Nadia", "en", staff=True)
+    await page.locator("#chat-meta", has_text="Toronto").wait_for()
+    assert await page.input_value("#np-zone") == "Africa/Dakar"  # the form is ready again
+    await screen.create("Fatou", "en")
+    await page.locator("#chat-meta", has_text="Dakar").wait_for()
+    fatou = next(p["id"] for p in await playground.describe() if p["first_name"] == "Fatou")
+
+    # A persona who never talked to the bot has Telegram's START button instead of the box.
+    assert await page.locator("#start-btn").is_visible()
+    assert await page.locator("#composer").is_hidden()
+    await page.screenshot(path=str(ARTIFACTS / "playground-start.png"))
+    await page.locator("#start-btn").click()
+    await screen.wait_reply(0, "agree")
+    assert await page.locator("#composer").is_visible()
+    assert await page.locator("#start-btn").is_hidden()
+
+    # Right-to-left text is aligned right, each message by its own letters.
+    before = await screen.received()
+    await page.fill("#text", "مرحبا، أنا فاطمة وأريد أن أنضم إلى البرنامج")
+    await page.press("#text", "Enter")
+    await screen.wait_reply(before, "buttons")
+    arabic = page.locator("#messages .msg.out .bubble").last
+    assert await arabic.evaluate(DIRECTION) == "rtl"
+    assert await page.locator("#messages .msg.in .bubble").last.evaluate(DIRECTION) == "ltr"
+    await _bot_says(playground, fatou, f"{ARABIC}\n{ARABIC} {ARABIC}")
+    answer = page.locator("#messages .msg.in .bubble", has_text=ARABIC)
+    assert await answer.evaluate(DIRECTION) == "rtl"
+    await page.screenshot(path=str(ARTIFACTS / "playground-rtl.png"))
+
+    # A /command in the bot's text is clickable and sends the command as the persona.
+    await screen.open("Nadia")
+    await screen.type("/help", "For program staff")
+    before = await screen.received()
+    await page.locator("#messages .msg.in").last.locator(".cmd", has_text="/review").click()
+    await page.locator("#messages .msg.out", has_text="/review").wait_for()
+    await screen.wait_reply(before, "")
+
+    # An invite link is a link; a link to this bot sends /start with its parameter, as
+    # Telegram does: here Fatou pastes the link she was given and opens it.
+    await screen.type("/staff invite", "works once")
+    invite = page.locator("#messages .msg.in a[href*='start=staff-']").last
+    href = await invite.get_attribute("href")
+    assert href is not None and href.startswith("https://t.me/passerelle_bot?start=staff-")
+    assert await invite.get_attribute("target") == "_blank"
+    await _bot_says(playground, fatou, "Our guide: https://example.org/guide (read it first)")
+    await screen.open("Fatou")
+    guide = page.locator("#messages .msg.in a[href='https://example.org/guide']")
+    assert await guide.get_attribute("rel") == "noopener noreferrer"
+    await screen.type(href, "buttons")
+    before = await screen.received()
+    await page.locator("#messages .msg.out a[href*='start=staff-']").last.click()
+    code = href.rsplit("=", 1)[1]
+    await page.locator("#messages .msg.out", has_text=f"/start {code}").wait_for()
+    await screen.wait_reply(before, "staff")
+    await page.locator("button.persona", has_text="Fatou").locator(".staff").wait_for()
+    await page.screenshot(path=str(ARTIFACTS / "playground-links-rtl.png"))
+
+    # Unread badges count only what was not seen, also after a reload.
+    await screen.open("Nadia")
+    await _bot_says(playground, fatou, "First news")
+    await _bot_says(playground, fatou, "Second news")
+    await page.locator(BADGE.format(name="Fatou"), has_text="2").wait_for()
+    await page.reload()
+    await page.locator(BADGE.format(name="Fatou"), has_text="2").wait_for()
+    assert await page.locator(BADGE.format(name="Nadia")).count() == 0
+    await screen.open("Fatou")
+    await page.locator("#messages .msg.in", has_text="Second news").wait_for()
+    await screen.open("Nadia")
+    await page.reload()
+    await page.locator("#chat-name", has_text="Nadia").wait_for()
+    await page.locator("button.persona", has_text="Fatou").wait_for()
+    assert await page.locator(BADGE.format(name="Fatou")).count() == 0
+
+    phone = await browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        timezone_id="Africa/Dakar",
+    )
+    small = await phone.new_page()
+    small.on("pageerror", lambda error: errors.append(str(error)))
+    await small.goto(f"{playground.url}/#persona-{fatou}")
+    await small.locator("#messages .msg.in", has_text="Second news").wait_for()
+    await small.locator("#messages .msg.in", has_text=ARABIC).scroll_into_view_if_needed()
+    await small.screenshot(path=str(ARTIFACTS / "playground-links-rtl-phone.png"))
+    await small.locator("#back").click()
+    await small.fill("#np-name", "Lucía")
+    await small.select_option("#np-lang", "es")
+    await small.get_by_role("button", name="Create persona").click()
+    await small.locator("#start-btn").wait_for()
+    await small.screenshot(path=str(ARTIFACTS / "playground-start-phone.png"))
+    await phone.close()
+    await context.close()
+    assert errors == []

@@ -118,6 +118,31 @@ async def test_html_errors_are_reported_like_telegram(
     assert emu.bot_messages(awa)[-1].html == "<i>a</i> &amp; <b>b</b>"
 
 
+async def test_commands_and_links_in_a_bots_text_are_entities(
+    emu: Emulator, awa: int, http: httpx.AsyncClient
+) -> None:
+    link = "https://t.me/passerelle_bot?start=staff-Ab_9"
+    text = f"Use <b>/review</b> (or /staff admin) and open {link}. Not <code>/start</code>, a/b."
+    status, body = await call(http, emu, "sendMessage", chat_id=awa, text=text, parse_mode="HTML")
+    assert status == 200
+    plain = body["result"]["text"]
+    found = [
+        (e["type"], plain[e["offset"] : e["offset"] + e["length"]])
+        for e in body["result"]["entities"]
+    ]
+    assert found == [
+        ("bold", "/review"),
+        ("bot_command", "/review"),
+        ("bot_command", "/staff"),
+        ("url", link),
+        ("code", "/start"),
+    ]
+    status, body = await call(
+        http, emu, "sendMessage", chat_id=awa, text="Plain /help", entities=[]
+    )
+    assert [e["type"] for e in body["result"]["entities"]] == ["bot_command"]
+
+
 async def test_keyboard_validation(emu: Emulator, awa: int, http: httpx.AsyncClient) -> None:
     def markup(button: dict[str, Any]) -> dict[str, Any]:
         return {"inline_keyboard": [[button]]}

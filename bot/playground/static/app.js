@@ -8,10 +8,15 @@ const AVATAR_COLOURS = ["#e17076", "#7bc862", "#65aadd", "#a695e7", "#ee7aae", "
 const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 const SAFE_SCHEMES = /^(https?:|mailto:|tel:|tg:)/i;
 
+const DEEP_LINK_HOSTS = /^(www\.)?(t|telegram)\.me$/i;
+const START_PARAMETER = /^[A-Za-z0-9_-]{1,64}$/;
+const STARTING_PATIENCE_MS = 60000; // how long the page asks again while the bot starts
+
 const state = {
   personas: [],
   current: null,
-  seen: {},            // persona id -> number of bot messages already seen
+  botUsername: "",
+  zones: [],
   messages: new Map(), // message_id -> element, for the current chat
   poll: null,          // AbortController of the current long poll
   pollToken: 0,
@@ -39,9 +44,17 @@ async function api(method, path, body) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path, options);
+  const giveUp = Date.now() + STARTING_PATIENCE_MS;
+  let response;
   let data = null;
-  try { data = await response.json(); } catch (_) { data = null; }
+  for (;;) {
+    response = await fetch(path, options);
+    try { data = await response.json(); } catch (_) { data = null; }
+    // 503 with retry: the bot is still starting; ask again as the server says.
+    if (response.status !== 503 || !(data && data.retry) || Date.now() > giveUp) break;
+    toast("The bot is starting… one moment.");
+    await sleep(1000 * (Number(response.headers.get("Retry-After")) || 1));
+  }
   if (!response.ok) {
     const message = (data && data.error) || `${response.status} ${response.statusText}`;
     const error = new Error(message);
@@ -76,6 +89,10 @@ function localTime(persona) {
   return `${cityOf(zone)} ${clockIn(zone, new Date())}`;
 }
 
+function defaultZone() {
+  return state.zones.includes(BROWSER_ZONE) ? BROWSER_ZONE : "UTC";
+}
+
 // ---------- toast and alert ----------
 
 let toastTimer = null;
@@ -107,8 +124,7 @@ function personaById(id) {
 }
 
 function unreadOf(persona) {
-  if (persona.id === state.current) return 0;
-  return Math.max(0, persona.bot_messages - (state.seen[persona.id] || 0));
+  return persona.id === state.current ? 0 : persona.unread;
 }
 
 function renderPersonas() {
@@ -130,7 +146,7 @@ function renderPersonas() {
     avatar(persona),
     el("span", { class: "p-main" },
       el("span", { class: "p-top" },
-        el("span", { class: "p-name", text: persona.first_name }),
+        el("span", { class: "p-name", dir: "auto", text: persona.first_name }),
         el("span", { class: "p-time", text: localTime(persona) })),
       el("span", { class: "p-sub" }, badges, " ", persona.label || (persona.username ? `@${persona.username}` : ""))),
     unread ? el("span", { class: "unread", text: String(unread) }) : null);
@@ -149,9 +165,13 @@ function renderPersonas() {
 function renderHeader() {
   const persona = personaById(state.current);
   const enabled = Boolean(persona);
+  const mustStart = Boolean(persona && !persona.started);
   $("text").disabled = !enabled;
   $("send").disabled = !enabled;
   $("menu-btn").disabled = !enabled;
+  $("composer").hidden = mustStart;
+  $("start-bar").hidden = !mustStart;
+  $("empty-chat").hidden = !mustStart || state.messages.size > 0;
   $("new-tab").hidden = !persona;
   if (persona) $("new-tab").href = `#persona-${persona.id}`;
   if (!persona) {
@@ -161,8 +181,9 @@ function renderHeader() {
     return;
   }
   $("chat-name").textContent = persona.first_name;
+  const botZone = persona.bot_zone && persona.bot_zone !== zoneOf(persona) ? `the bot uses ${cityOf(persona.bot_zone)} time` : null;
   const parts = [localTime(persona), LANGUAGE_NAMES[persona.language] || persona.language,
-    persona.staff ? "staff (admin)" : null, persona.username ? `@${persona.username}` : null];
+    persona.staff ? "staff (admin)" : null, persona.username ? `@${persona.username}` : null, botZone];
   $("chat-meta").textContent = parts.filter(Boolean).join(" · ");
   const node = avatar(persona);
   node.id = "chat-avatar";
@@ -181,9 +202,20 @@ async function loadPersonas() {
     stopPolling();
     clearMessages(true);
   }
-  const current = personaById(state.current);
-  if (current) state.seen[current.id] = current.bot_messages;
   renderPersonas();
+}
+
+// What she has seen is kept by the playground (as Telegram keeps read marks), so a reload, a
+// second tab or a restart with --db counts only the messages she really has not seen.
+async function markRead() {
+  const persona = personaById(state.current);
+  if (!persona || document.visibilityState !== "visible" || !state.messages.size) return;
+  const newest = Math.max(...state.messages.keys());
+  if (newest <= persona.read) return;
+  try {
+    const updated = await api("POST", `/_play/personas/${persona.id}/read`, { message_id: newest });
+    Object.assign(persona, updated);
+  } catch (_) { /* counted again at the next read */ }
 }
 
 function select(id, focus) {
@@ -194,7 +226,6 @@ function select(id, focus) {
   history.replaceState(null, "", `#persona-${id}`);
   if (state.current !== id) {
     state.current = id;
-    state.seen[id] = persona.bot_messages;
     state.commandsFor = null;
     closeCommands();
     clearMessages(false);
@@ -216,6 +247,33 @@ function safeUrl(url) {
   if (SAFE_SCHEMES.test(value)) return value;
   if (/^[\w.-]+\.[a-z]{2,}(\/|$)/i.test(value)) return `https://${value}`;
   return null;
+}
+
+// t.me/<this bot>?start=X (or tg://resolve?domain=<this bot>&start=X): {start} or null.
+function deepLink(href) {
+  let url;
+  try { url = new URL(href); } catch (_) { return null; }
+  let name;
+  if (url.protocol === "tg:" && url.hostname === "resolve") name = url.searchParams.get("domain") || "";
+  else if (/^https?:$/.test(url.protocol) && DEEP_LINK_HOSTS.test(url.hostname)) name = url.pathname.replace(/^\/+|\/+$/g, "");
+  else return null;
+  if (!state.botUsername || name.toLowerCase() !== state.botUsername.toLowerCase()) return null;
+  const start = url.searchParams.get("start");
+  return { start: start !== null && START_PARAMETER.test(start) ? start : null };
+}
+
+// As in Telegram: a link to this bot opens its chat, sending /start with the link's parameter.
+function followLink(event, href) {
+  const link = deepLink(href);
+  if (!link) return;  // any other link opens in a new tab
+  event.preventDefault();
+  if (link.start) sendText(`/start ${link.start}`);
+  else if (!personaById(state.current)?.started) sendText("/start");
+  else toast(`You are already in the chat with @${state.botUsername}.`);
+}
+
+function linkNode(href, attrs, ...children) {
+  return el("a", { ...attrs, href, target: "_blank", rel: "noopener noreferrer", onclick: (e) => followLink(e, href) }, ...children);
 }
 
 function entityNode(entity, text) {
@@ -245,7 +303,7 @@ function entityNode(entity, text) {
       else if (entity.type === "email") href = `mailto:${text}`;
       else href = `tel:${text.replace(/[^\d+]/g, "")}`;
       if (!href) return el("span");
-      return el("a", { href, target: "_blank", rel: "noopener noreferrer" });
+      return linkNode(href, {});
     }
     case "bot_command": {
       const node = el("span", { class: "cmd", role: "link", tabindex: "0", title: "Send this command" });
@@ -307,11 +365,11 @@ function keyboard(message) {
       if (button.url) {
         const href = safeUrl(button.url);
         line.append(href
-          ? el("a", { class: "kb-btn", href, target: "_blank", rel: "noopener noreferrer" }, button.text, el("span", { class: "kb-url", "aria-hidden": "true", text: "↗" }))
+          ? linkNode(href, { class: "kb-btn", dir: "auto" }, button.text, el("span", { class: "kb-url", "aria-hidden": "true", text: "↗" }))
           : el("button", { type: "button", class: "kb-btn", disabled: true, text: button.text }));
       } else if (button.callback_data !== undefined) {
         line.append(el("button", {
-          type: "button", class: "kb-btn", "data-label": button.text,
+          type: "button", class: "kb-btn", dir: "auto", "data-label": button.text,
           onclick: (event) => press(message, button, event.currentTarget),
         }, button.text));
       } else {
@@ -326,7 +384,8 @@ function keyboard(message) {
 function renderMessage(message) {
   const persona = personaById(state.current);
   const side = message.from_bot ? "in" : "out";
-  const bubble = el("div", { class: "bubble" });
+  // dir=auto: each message is aligned by its own first letters, as in Telegram (Arabic right).
+  const bubble = el("div", { class: "bubble", dir: "auto" });
   if (message.photo) {
     bubble.append(el("img", { class: "photo", src: `/_emu/files/${encodeURIComponent(message.photo)}`, alt: message.text || "Photo" }));
   }
@@ -340,7 +399,7 @@ function renderMessage(message) {
   }
   if (message.text) bubble.append(renderEntities(message.text, message.entities));
   const when = new Date(message.date * 1000);
-  bubble.append(el("span", { class: "meta" },
+  bubble.append(el("span", { class: "meta", dir: "ltr" },
     message.edited ? el("span", { class: "edited", text: "edited" }) : null,
     clockIn(zoneOf(persona), when)));
   const wrapper = el("div", { class: `msg ${side}`, "data-id": message.message_id, "data-version": message.version }, bubble);
@@ -352,7 +411,7 @@ function clearMessages(showWelcome) {
   state.messages.clear();
   const box = $("messages");
   const welcome = $("welcome");
-  box.replaceChildren(welcome);
+  box.replaceChildren(welcome, $("empty-chat"));
   welcome.hidden = !showWelcome;
   $("reply-keyboard").hidden = true;
 }
@@ -385,6 +444,7 @@ function applyMessages(messages, initial) {
     if (!message.inline && message.from_bot) updateReplyKeyboard(message);
   }
   $("welcome").hidden = state.messages.size > 0 || state.current !== null;
+  if (state.messages.size) $("empty-chat").hidden = true;
   if (stick) box.scrollTop = box.scrollHeight;
   return newBot;
 }
@@ -397,7 +457,7 @@ function updateReplyKeyboard(message) {
   for (const row of markupRows) {
     const line = el("div", { class: "kb-row" });
     for (const button of row) {
-      line.append(el("button", { type: "button", class: "kb-btn", text: button.text, onclick: () => sendText(button.text) }));
+      line.append(el("button", { type: "button", class: "kb-btn", dir: "auto", text: button.text, onclick: () => sendText(button.text) }));
     }
     box.append(line);
   }
@@ -429,7 +489,7 @@ async function startPolling(id) {
       if (token !== state.pollToken) return;
       const newBot = applyMessages(data.messages, since === 0);
       since = data.version;
-      if (newBot || data.messages.length) loadPersonas();
+      if (newBot || data.messages.length) { await markRead(); loadPersonas(); }
     } catch (error) {
       if (token !== state.pollToken) return;
       if (error.gone) { loadPersonas(); return; }
@@ -446,6 +506,8 @@ async function sendText(text) {
   if (!id || !value) return;
   try {
     await api("POST", `/_emu/users/${id}/messages`, { text: value });
+    const persona = personaById(id);
+    if (persona && !persona.started) { persona.started = true; renderHeader(); }
   } catch (error) {
     toast(`Not sent: ${error.message}`);
   }
@@ -606,10 +668,13 @@ function bind() {
   $("switcher").addEventListener("change", (e) => { if (e.target.value) select(Number(e.target.value), false); });
   $("presets").addEventListener("click", (e) => busy(e.currentTarget, async () => {
     try {
-      const created = await api("POST", "/_play/presets", {});
+      const before = new Set(state.personas.map((p) => p.id));
+      const presets = await api("POST", "/_play/presets", {});
       await loadPersonas();
-      if (created.length && state.current === null) select(created[0].id, false);
-      toast("Demo personas added: Nadia (staff), Chloé, Awa and Lucía.");
+      if (presets.length && state.current === null) select(presets[0].id, false);
+      toast(presets.some((p) => !before.has(p.id))
+        ? "Demo personas added: Nadia (staff), Chloé, Awa and Lucía."
+        : "The demo personas are already here: Nadia (staff), Chloé, Awa and Lucía.");
     } catch (error) { toast(`Could not add the demo personas: ${error.message}`); }
   }));
   $("new-persona").addEventListener("submit", (e) => {
@@ -620,6 +685,7 @@ function bind() {
       try {
         const persona = await api("POST", "/_play/personas", {
           first_name: $("np-name").value, language: $("np-lang").value, staff: $("np-staff").checked,
+          zone: $("np-zone").value,
         });
         form.reset();
         await loadPersonas();
@@ -627,13 +693,14 @@ function bind() {
       } catch (error) { toast(`Could not create the persona: ${error.message}`); }
     });
   });
+  $("start-btn").addEventListener("click", () => sendText("/start"));
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") markRead().then(renderPersonas); });
   $("reset").addEventListener("click", () => $("reset-dialog").showModal());
   $("reset-dialog").addEventListener("close", async () => {
     const choice = $("reset-dialog").returnValue;
     if (choice !== "empty" && choice !== "presets") return;
     stopPolling();
     state.current = null;
-    state.seen = {};
     clearMessages(true);
     const button = $("reset");
     await busy(button, async () => {
@@ -654,9 +721,13 @@ async function main() {
   bind();
   try {
     const info = await api("GET", "/_play/info");
+    state.botUsername = info.bot_username;
+    state.zones = info.zones || [];
     $("bot-name").textContent = `@${info.bot_username}`;
     $("reminders").textContent = `Reminders: ${info.reminders}`;
   } catch (_) { /* the page still works without the header details */ }
+  $("np-zones").replaceChildren(...state.zones.map((zone) => el("option", { value: zone })));
+  $("np-zone").defaultValue = defaultZone();  // what the form's reset brings back
   await loadPersonas();
   const match = /^#persona-(\d+)$/.exec(location.hash);
   if (match && personaById(Number(match[1]))) select(Number(match[1]), false);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -299,3 +300,24 @@ async def test_a_read_after_a_commit_sees_it_while_other_reads_run(tmp_path: Pat
         assert all(seen), f"{seen.count(False)} reads missed their own commit"
     finally:
         await db.close()
+
+
+async def test_a_writer_cancelled_while_beginning_leaves_the_connection_usable(
+    db: Database,
+) -> None:
+    for _ in range(20):  # cancelled at different points of BEGIN's trip to the thread
+
+        async def write() -> None:
+            async with db.write() as conn:
+                await conn.execute(
+                    "INSERT INTO staff(user_id, role, added_at) VALUES (1, 'staff', 'x')"
+                )
+
+        task = asyncio.create_task(write())
+        await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with db.write() as conn:  # would fail: "cannot start a transaction within..."
+            await conn.execute("DELETE FROM staff")
+    assert await db.fetchall("SELECT * FROM staff") == []

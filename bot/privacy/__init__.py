@@ -1,0 +1,1 @@
+"""Privacy: consent and its versions, the notice, /mydata, erasure, retention."""
