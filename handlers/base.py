@@ -57,13 +57,15 @@ async def turn(deps: Deps, update: Update, keep_names: bool = False) -> Turn:
 
 
 async def respond(deps: Deps, update: Update, response: Response) -> list[Message | None]:
-    """Answers the button press (always) and sends the replies; returns what Telegram made
-    of each (None where a reply could not be delivered)."""
+    """Answers the button press (always), sends the replies, then the tidying edits; returns
+    what Telegram made of each reply (None where one could not be delivered)."""
     query = update.callback_query
     if query is not None:
         await deps.sender.answer(query.id, response.toast)
     deps.courier.wake()  # what the update committed for other people goes out meanwhile
-    return await deps.sender.deliver(response.replies)
+    delivered = await deps.sender.deliver(response.replies)
+    await deps.sender.tidy(response.tidy)
+    return delivered
 
 
 def staff_only(deps: Deps, callback: Callback) -> Callback:

@@ -66,7 +66,7 @@ async def show(
     that now shows the step's buttons, to close it once she answers."""
     shown = render(her, deps.core.form, record.state, transition, record.asked, pressed, greet)
     replies = [*before, *shown.replies]
-    messages = await respond(deps, update, Response(replies, shown.toast))
+    messages = await respond(deps, update, Response(replies, shown.toast, shown.tidy))
     if shown.asking is None:
         return
     index = len(before) + shown.asking

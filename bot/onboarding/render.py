@@ -62,6 +62,7 @@ class Shown:
 
     replies: list[Reply] = field(default_factory=list)
     toast: Toast | None = None
+    tidy: list[Reply] = field(default_factory=list)  # old messages closed or unbuttoned
     asking: int | None = None  # index in replies of the message with the current buttons
     asked_as: AskedAs = AskedAs.QUESTION
 
@@ -200,9 +201,9 @@ def _tidy(
             is_asked = asked is not None and asked.message_id == message_id
             asked_as = asked.asked_as if asked is not None and is_asked else AskedAs.QUESTION
             text = closed(her, form, before, after, asked_as)
-            shown.replies.append(Edit(her.chat_id, message_id, text))
+            shown.tidy.append(Edit(her.chat_id, message_id, text))
     elif shown.asking is not None:
         now_showing = shown.replies[shown.asking]
         kept = now_showing.message_id if isinstance(now_showing, Edit) else None
         for message_id in sorted(showing_step - {kept}):
-            shown.replies.append(EditButtons(her.chat_id, message_id))
+            shown.tidy.append(EditButtons(her.chat_id, message_id))

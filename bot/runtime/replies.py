@@ -96,12 +96,15 @@ def stale(t: Translator) -> Toast:
 class Response:
     """Everything one update answers the person who sent it.
 
-    `replies` are sent before her next update is handled. What the update owes other people
-    is not here: the service commits it to the outbox with the effect itself.
+    `replies` are sent before her next update is handled, then `tidy`. What the update owes
+    other people is not here: the service commits it to the outbox with the effect itself.
     """
 
     replies: list[Reply] = field(default_factory=list)
     toast: Toast | None = None
+    tidy: list[Reply] = field(default_factory=list)
+    """Edits that only tidy older messages (an answered question closed): sent after the
+    replies, behind everyone's replies, once; losing one changes nothing."""
 
     @classmethod
     def text(cls, chat_id: int, text: str) -> Response:
