@@ -45,8 +45,9 @@ STRING_METHODS = frozenset(
         "join",
     }
 )
-INTERNAL_CALLS = frozenset({"Migration"})
-"""Calls whose text is recorded for developers (a migration's name), never shown."""
+INTERNAL_CALLS = frozenset({"Migration", "Attempt"})
+"""Calls whose text is recorded for developers (a migration's name, why a send failed), never
+shown."""
 INTERNAL_TEXTS: dict[tuple[str, str], str] = {
     ("bot/runtime/ics.py", "-//Passerelle//Passerelle bot//EN"): "a calendar file's PRODID",
     ("handlers/sender.py", "message to edit not found"): "Telegram's words, compared",
