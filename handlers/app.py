@@ -7,7 +7,13 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    TypeHandler,
+)
 
 from bot.core import Core
 from bot.runtime.replies import Send, stale
@@ -23,6 +29,7 @@ log = logging.getLogger(__name__)
 # Updates still running when the bot is told to stop get this long to finish; the rest are
 # handled again at the next start. With the courier and the poller, stopping takes < 5 s.
 STOP_GRACE = 2.5
+SCOPE_GROUP = -100  # first of all: what is not from a person in a private chat goes no further
 MODULES = (privacy, onboarding, pairing, review, staff, stats, common)
 
 
@@ -51,6 +58,18 @@ def build_application(core: Core) -> tuple[Application, Deps, Workers]:  # type:
     )
     sender = Sender(app.bot, core.people.mark_unreachable)
     deps = Deps(core, sender, Courier(sender, core.outbox))
+
+    async def outside_private_chats(update: Update, context: Context) -> None:
+        """Lets through only what a person sends in her private chat with the bot.
+
+        Groups the bot was added to, channel posts and anonymous senders have no one to
+        answer; every handler after this one may count on a sender and her private chat.
+        """
+        chat = update.effective_chat
+        if update.effective_user is None or (chat is not None and chat.type != chat.PRIVATE):
+            raise ApplicationHandlerStop
+
+    app.add_handler(TypeHandler(Update, outside_private_chats), group=SCOPE_GROUP)
     for module in MODULES:
         module.register(app, deps)
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.runtime.callbacks import CALLBACK_DATA_LIMIT, BadCallback, decode, encode, to_int
 
@@ -89,3 +93,32 @@ def test_to_int_parses_integers(text: str, value: int) -> None:
 def test_to_int_refuses_anything_else_as_a_bad_callback(text: str) -> None:
     with pytest.raises(BadCallback):
         to_int(text)
+
+
+_FIELD = st.one_of(
+    st.integers(0, 2**52), st.text(st.characters(exclude_characters=":"), max_size=20)
+)
+
+
+@given(namespace=st.from_regex(r"[a-z]{1,8}", fullmatch=True), fields=st.lists(_FIELD, max_size=5))
+def test_whatever_encodes_decodes_to_the_same_fields(
+    namespace: str, fields: list[str | int]
+) -> None:
+    try:
+        data = encode(namespace, *fields)
+    except ValueError:
+        return  # over 64 bytes: refused before it could reach Telegram
+    assert len(data.encode()) <= CALLBACK_DATA_LIMIT
+    assert decode(data, namespace, len(fields)) == [str(field) for field in fields]
+
+
+@given(data=st.one_of(st.none(), st.text(max_size=80)), arity=st.integers(0, 5))
+def test_arbitrary_data_decodes_or_is_refused_as_bad(data: str | None, arity: int) -> None:
+    try:
+        fields = decode(data, "q", arity)
+    except BadCallback:
+        return
+    assert data is not None and data.startswith("q:") and len(fields) == arity
+    for field in fields:  # a number field is a user id's range, or refused as bad
+        with contextlib.suppress(BadCallback):
+            assert 0 <= to_int(field) <= 2**52
