@@ -21,8 +21,8 @@ from dialogs.runner_types import (
     Event,
     FormState,
     Ineligible,
-    Output,
     Press,
+    Remind,
     Reselect,
     Stale,
     Submitted,
@@ -34,7 +34,6 @@ from dialogs.runner_types import (
 from dialogs.schema import Step
 from dialogs.validators import VALIDATORS
 
-BUTTONS_HINT = "Please answer with one of the buttons below."
 NOT_EDITABLE = frozenset({"consent"})
 
 
@@ -93,13 +92,20 @@ def start(form: Form) -> FormState:
     return FormState(step=form.steps[0].id)
 
 
-def _show(form: Form, state: FormState, hint: str | None = None) -> Output:
+def _show(form: Form, state: FormState, hint: str | None = None) -> Ask | Summary | EditMenu:
     if state.step == SUMMARY:
-        return Summary(state.round, hint)
+        return Summary(state.round)
     if state.step == EDIT_MENU:
         return EditMenu(state.round, editable_steps(form, state.answers))
     assert state.step is not None
     return Ask(state.step, state.round, state.draft, hint)
+
+
+def shown(form: Form, state: FormState) -> Ask | Summary | EditMenu | None:
+    """What the current step shows (its buttons included), or None once the form ended."""
+    if state.status != "in_progress" or state.step is None:
+        return None
+    return _show(form, state)
 
 
 def editable_steps(form: Form, answers: Mapping[str, Value]) -> tuple[str, ...]:
@@ -168,7 +174,7 @@ def evaluate(form: Form, answers: Mapping[str, Value]) -> tuple[str, ...]:
 def _text(form: Form, state: FormState, text: str) -> Transition:
     step = form.by_id.get(state.step or "")
     if step is None or step.kind in ("choice", "multi"):
-        return Transition(state, (_show(form, state, BUTTONS_HINT),))
+        return Transition(state, (Remind(_show(form, state)),))
     assert step.validator is not None
     value = VALIDATORS[step.validator](text.strip(), step.args)
     if value is None:

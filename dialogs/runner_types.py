@@ -77,7 +77,6 @@ class Summary:
     """Show all answers with Confirm and Edit."""
 
     round: int
-    hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +85,14 @@ class EditMenu:
 
     round: int
     steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Remind:
+    """Point to the buttons of what is shown, with those buttons again (after typed text that
+    is none of them), without repeating the whole question."""
+
+    shown: Ask | Summary | EditMenu
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,7 @@ class Submitted:
     reasons: tuple[str, ...]
 
 
-Output = Ask | Reselect | Summary | EditMenu | Stale | Ineligible | Declined | Submitted
+Output = Ask | Reselect | Summary | EditMenu | Remind | Stale | Ineligible | Declined | Submitted
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.core import Core
@@ -56,13 +56,16 @@ async def turn(deps: Deps, update: Update, keep_names: bool = False) -> Turn:
     return Turn(update.update_id, who, person, deps.core.t(person.language), who.user_id)
 
 
-async def respond(deps: Deps, update: Update, response: Response) -> None:
-    """Answers the button press (always) and sends the replies."""
+async def respond(deps: Deps, update: Update, response: Response) -> list[Message | None]:
+    """Answers the button press (always), sends the replies, then the tidying edits; returns
+    what Telegram made of each reply (None where one could not be delivered)."""
     query = update.callback_query
     if query is not None:
         await deps.sender.answer(query.id, response.toast)
     deps.courier.wake()  # what the update committed for other people goes out meanwhile
-    await deps.sender.deliver(response.replies)
+    delivered = await deps.sender.deliver(response.replies)
+    await deps.sender.tidy(response.tidy)
+    return delivered
 
 
 def staff_only(deps: Deps, callback: Callback) -> Callback:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.common.help_view import EVERYONE, STAFF, help_text
+from bot.common.help_view import CONTRACT, CONTRACT_STAFF, help_text
 from bot.common.status_view import status_text
-from bot.onboarding.view import render
 from bot.runtime.callbacks import BadCallback, decode, encode
-from bot.runtime.replies import Button, Edit, Response, Toast, stale
-from dialogs.runner_types import Begin
-from handlers import menu
+from bot.runtime.keyboards import checklist
+from bot.runtime.replies import Button, Edit, Reply, Response, Send, stale
+from handlers import menu, onboarding
 from handlers.base import Context, Deps, respond, turn
 
 LANGUAGE_NAMESPACE = "lang"
@@ -48,14 +47,12 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     async def choose_language(update: Update, context: Context) -> None:
         """Offers the available languages, each named in itself."""
         now = await turn(deps, update)
-        buttons = tuple(
-            (
-                Button(
-                    ("✅ " if code == now.person.language else "") + now.t.language_name(code),
-                    encode(LANGUAGE_NAMESPACE, code),
-                ),
-            )
-            for code in core.catalogs.languages
+        buttons = checklist(
+            [
+                Button(now.t.language_name(code), encode(LANGUAGE_NAMESPACE, code))
+                for code in core.catalogs.languages
+            ],
+            {encode(LANGUAGE_NAMESPACE, now.person.language)},
         )
         response = Response()
         response.send(now.chat_id, now.t("Choose your language:"), buttons)
@@ -75,26 +72,13 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             return
         await core.people.set_language(now.person.user_id, code)
         t = core.t(code)
-        response = Response(toast=Toast())
+        said = t("Language: {language}", language=t.language_name(code))
         if query.message is not None:
-            response.replies.append(
-                Edit(
-                    now.chat_id,
-                    query.message.message_id,
-                    t("Language: {language}", language=t.language_name(code)),
-                )
-            )
+            first: list[Reply] = [Edit(now.chat_id, query.message.message_id, said)]
         else:
-            response.send(now.chat_id, t("Language: {language}", language=t.language_name(code)))
-        record = await core.onboarding.get(now.person.user_id)
-        if record is not None and record.status == "in_progress" and record.active:
-            transition = await core.onboarding.handle(now.who, record, Begin(), None)
-            replies, _ = render(
-                t, core.form, now.chat_id, transition.outputs, transition.state.answers
-            )
-            response.replies.extend(replies)
+            first = [Send(now.chat_id, said)]
         await menu.set_for_person(update.get_bot(), core, now.person.user_id, code)
-        await respond(deps, update, response)
+        await onboarding.resume(deps, update, now, t, first)
 
     async def unknown(update: Update, context: Context) -> None:
         """Answers a command no handler took: one not built yet, or one the bot does not know."""
@@ -103,10 +87,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         if name in menu.registered_commands(app):
             return
         now = await turn(deps, update)
-        staff_command = name in {command for command, _ in STAFF}
+        staff_command = name in CONTRACT_STAFF
         if staff_command and not await core.staff.is_staff(now.person.user_id):
             text = now.t("Sorry, this is for program staff only.")
-        elif staff_command or name in {command for command, _ in EVERYONE}:
+        elif staff_command or name in CONTRACT:
             text = now.t("This part of Passerelle is not available yet.")
         else:
             text = now.t("I do not know that command. Send /help to see what I can do.")

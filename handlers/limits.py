@@ -52,7 +52,9 @@ class RateLimiter:
 
     Interactive replies go first: a bulk send waits while any interactive send waits, and bulk
     traffic never takes the last `reserve` slots of the window, so a long queue of
-    introductions never makes a person wait for her next question. A 429 pauses sends to its
+    introductions never makes a person wait for her next question. Tidy edits (closing an
+    answered question) yield the same way, but, answering her own action, are not paced per
+    chat. A 429 pauses sends to its
     chat for `retry_after`; 429s on two chats close together pause every send.
 
     The defaults keep a margin of one message and 50 ms for the time a request takes to
@@ -88,8 +90,8 @@ class RateLimiter:
             window = self._chats[chat_id] = _Window(self._per_chat, self._chat_window)
         return window
 
-    def _ready_at(self, chat_id: int | None, bulk: bool, now: float) -> float:
-        limit = self._overall.limit - self._reserve if bulk else None
+    def _ready_at(self, chat_id: int | None, bulk: bool, tidy: bool, now: float) -> float:
+        limit = self._overall.limit - self._reserve if bulk or tidy else None
         at = max(self._paused_until, self._overall.free_at(now, limit))
         if chat_id is not None:
             at = max(at, self._chat_paused.get(chat_id, 0.0))
@@ -97,25 +99,35 @@ class RateLimiter:
                 at = max(at, self._chat(chat_id).free_at(now))
         return at
 
-    async def wait(self, chat_id: int | None = None, bulk: bool = False) -> None:
-        """Waits for a free slot for this chat (interactive before bulk) and takes it."""
-        if not bulk:
+    async def wait(
+        self,
+        chat_id: int | None = None,
+        bulk: bool = False,
+        tidy: bool = False,
+        deadline: float | None = None,
+    ) -> bool:
+        """Waits for a free slot for this chat (interactive before bulk and tidy) and takes it;
+        False, with nothing taken, when none comes by `deadline` (on this limiter's clock)."""
+        yields = bulk or tidy
+        if not yields:
             self._interactive_waiting += 1
         try:
             while True:
                 async with self._lock:
                     now = self._clock()
-                    at = self._ready_at(chat_id, bulk, now)
-                    if at <= now and not (bulk and self._interactive_waiting):
+                    at = self._ready_at(chat_id, bulk, tidy, now)
+                    if at <= now and not (yields and self._interactive_waiting):
                         self._overall.sent.append(now)
                         if chat_id is not None:
                             self._chat(chat_id).sent.append(now)
                         self._forget_idle(now)
-                        return
+                        return True
+                    if deadline is not None and max(at, now + 0.01) > deadline:
+                        return False
                 # Sleep outside the lock: other chats whose slot is free go meanwhile.
                 await self._sleep(max(at - now, 0.01))
         finally:
-            if not bulk:
+            if not yields:
                 self._interactive_waiting -= 1
 
     def too_many_requests(self, chat_id: int | None, retry_after: float) -> None:
@@ -133,6 +145,10 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, until)
         if chat_id is not None:
             self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
+
+    def now(self) -> float:
+        """This limiter's clock (for deadlines)."""
+        return self._clock()
 
     def paused(self, chat_id: int) -> float:
         """Seconds until this chat may be sent to again because of a 429 (0 when it may)."""

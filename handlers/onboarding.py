@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from collections.abc import Sequence
 from functools import partial
 
 from telegram import Update
@@ -11,14 +11,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.common.help_view import help_text
 from bot.common.status_view import status_text
-from bot.onboarding.service import IN_PROGRESS
+from bot.onboarding.render import Her, render
+from bot.onboarding.service import IN_PROGRESS, Asked, AskedAs
 from bot.onboarding.service import Application as Record
-from bot.onboarding.view import NAMESPACE, render
+from bot.onboarding.view import NAMESPACE, typed
 from bot.review.view import completed_notice
 from bot.runtime.callbacks import BadCallback, decode, to_int
 from bot.runtime.db import DuplicateUpdate
-from bot.runtime.replies import Reply, Response, Send, Toast, stale
-from dialogs.runner_types import Begin, Event, Press, Text
+from bot.runtime.i18n import Translator
+from bot.runtime.replies import Edit, Reply, Response, Send, Toast, stale
+from dialogs.runner_types import Begin, Event, Press, Transition
 from handlers.base import Context, Deps, Turn, respond, turn
 from handlers.staff import accept_invite
 
@@ -26,23 +28,65 @@ _COHORT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 async def _advance(
-    deps: Deps, now: Turn, record: Record, event: Event, message_id: int | None
-) -> Response:
-    """Advances the questionnaire by one event (committed first) and renders the replies."""
+    deps: Deps,
+    update: Update,
+    now: Turn,
+    record: Record,
+    event: Event,
+    pressed: int | None = None,
+    greet: AskedAs = AskedAs.QUESTION,
+) -> None:
+    """Advances the questionnaire by one event (committed first) and shows the result."""
     core = deps.core
     try:
         transition = await core.onboarding.handle(
             now.who, record, event, now.update_id, partial(_notify_admins, deps)
         )
-    except DuplicateUpdate:
+    except DuplicateUpdate:  # applied before a crash: show where she is, change nothing
         fresh = await core.onboarding.get(now.person.user_id)
         if fresh is None or fresh.status != IN_PROGRESS:
-            return Response(toast=Toast())
-        transition = await core.onboarding.handle(now.who, fresh, Begin(), None)
-    replies, toast = render(
-        now.t, core.form, now.chat_id, transition.outputs, transition.state.answers, message_id
-    )
-    return Response(replies=replies, toast=toast)
+            await respond(deps, update, Response(toast=Toast()))
+            return
+        record, transition = fresh, await core.onboarding.handle(now.who, fresh, Begin(), None)
+    her = Her(now.chat_id, now.t, now.who.first_name)
+    await show(deps, update, her, record, transition, pressed, greet=greet)
+
+
+async def show(
+    deps: Deps,
+    update: Update,
+    her: Her,
+    record: Record,
+    transition: Transition,
+    pressed: int | None = None,
+    before: Sequence[Reply] = (),
+    greet: AskedAs = AskedAs.QUESTION,
+) -> None:
+    """Sends what a step of the questionnaire shows (after `before`), and records the message
+    that now shows the step's buttons, to close it once she answers."""
+    shown = render(her, deps.core.form, record.state, transition, record.asked, pressed, greet)
+    replies = [*before, *shown.replies]
+    messages = await respond(deps, update, Response(replies, shown.toast, shown.tidy))
+    if shown.asking is None:
+        return
+    index = len(before) + shown.asking
+    reply, message = replies[index], messages[index]
+    message_id = reply.message_id if isinstance(reply, Edit) else message and message.message_id
+    asked = Asked(message_id, shown.asked_as) if message_id else None
+    if asked is not None and asked != record.asked:
+        await deps.core.onboarding.record_asked(record.user_id, transition.state.round, asked)
+
+
+async def resume(deps: Deps, update: Update, now: Turn, t: Translator, first: list[Reply]) -> None:
+    """Sends `first`, then, if her questionnaire is running, its current step again (in `t`'s
+    language), taking the buttons off the message that showed it."""
+    record = await deps.core.onboarding.get(now.person.user_id)
+    if record is None or record.status != IN_PROGRESS or not record.active:
+        await respond(deps, update, Response(first))
+        return
+    transition = await deps.core.onboarding.handle(now.who, record, Begin(), None)
+    her = Her(now.chat_id, t, now.who.first_name)
+    await show(deps, update, her, record, transition, before=first)
 
 
 async def _notify_admins(deps: Deps, record: Record) -> list[Send]:
@@ -88,20 +132,19 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             new = False
             if record is None:
                 return
-        if new:
-            greeting = now.t("Hello {name}! 👋", name=now.who.first_name or "")
-        else:
-            greeting = now.t("Welcome back! Let's pick up where you left off.")
-        resumed = await _advance(deps, now, record, Begin(), None)
-        response.replies.extend(_prefixed(now.chat_id, greeting, resumed.replies))
-        await respond(deps, update, response)
+        greet = AskedAs.HELLO if new else AskedAs.WELCOME
+        await _advance(deps, update, now, record, Begin(), greet=greet)
 
     async def answer_text(update: Update, context: Context) -> None:
-        """Takes a typed answer (or anything that is not a button) for the current step."""
+        """Takes a typed answer for the current step (a button's label counts as its press)."""
         now = await turn(deps, update)
         record = await core.onboarding.get(now.person.user_id)
         message = update.effective_message
         text = message.text if message and message.text is not None else ""
+        if record is not None and record.status == IN_PROGRESS and record.active:
+            event = typed(now.t, core.form, record.state, text)
+            await _advance(deps, update, now, record, event)
+            return
         response = Response()
         if record is None:
             response.send(
@@ -110,13 +153,12 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             )
         elif record.status != IN_PROGRESS:
             status = await status_text(core, now.t, now.person)
-            response.send(now.chat_id, f"{status}\n\n{now.t('Send /help to see what I can do.')}")
-        elif not record.active:
+            more = now.t("Send /help to see what I can do.")
+            response.send(now.chat_id, f"{status}\n\n{more}")
+        else:
             response.send(
                 now.chat_id, now.t("Your application is paused. Send /start to continue it.")
             )
-        else:
-            response = await _advance(deps, now, record, Text(text), None)
         await respond(deps, update, response)
 
     async def press(update: Update, context: Context) -> None:
@@ -134,18 +176,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             await respond(deps, update, Response(toast=stale(now.t)))
             return
         message_id = query.message.message_id if query.message else None
-        await respond(deps, update, await _advance(deps, now, record, event, message_id))
+        await _advance(deps, update, now, record, event, message_id)
 
     app.add_handler(CommandHandler("start", start, filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(press, pattern=f"^{NAMESPACE}:"))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, answer_text), group=1
     )
-
-
-def _prefixed(chat_id: int, text: str, replies: list[Reply]) -> list[Reply]:
-    """Puts a greeting at the top of the first message, so it arrives as one message."""
-    first = replies[0] if replies else None
-    if isinstance(first, Send):
-        return [replace(first, text=f"{text}\n\n{first.text}"), *replies[1:]]
-    return [Send(chat_id, text), *replies]

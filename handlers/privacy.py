@@ -15,7 +15,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.onboarding.view import render
 from bot.privacy.service import Reason, document_json
 from bot.privacy.view import (
     AGREE,
@@ -37,9 +36,9 @@ from bot.runtime.arguments import not_a_reference, parse_reference
 from bot.runtime.callbacks import BadCallback, decode, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.people import local_zone
-from bot.runtime.replies import Edit, Response, SendDocument, Toast, stale
+from bot.runtime.replies import Edit, Reply, Response, Send, SendDocument, Toast, stale
 from bot.staff.service import ADMIN
-from dialogs.runner_types import Begin
+from handlers import onboarding
 from handlers.base import Context, Deps, Turn, respond, staff_only, turn
 
 # What someone asked to consent again may still do meanwhile: read the notice, get or erase
@@ -153,8 +152,9 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         try:
             if action == AGREE:
                 decode(data, NAMESPACE, 1)
-                response = await agree(now)
-            elif action == REFUSE:
+                await agree(update, now)
+                return
+            if action == REFUSE:
                 decode(data, NAMESPACE, 1)
                 response = await erase_self(now, Reason.CONSENT_REFUSED, None)
             elif action == DELETE:
@@ -173,24 +173,24 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             response = Response(toast=stale(now.t))
         if query.message is not None and response.replies and response.toast is not None:
             first = response.replies[0]
-            if not isinstance(first, SendDocument) and first.chat_id == now.chat_id:
+            if isinstance(first, Send | Edit) and first.chat_id == now.chat_id:
                 response.replies[0] = Edit(now.chat_id, query.message.message_id, first.text)
         await respond(deps, update, response)
 
-    async def agree(now: Turn) -> Response:
+    async def agree(update: Update, now: Turn) -> None:
+        """Records her agreement, then asks her current question again."""
         if await core.privacy.needs_consent(now.person.user_id):
             with contextlib.suppress(DuplicateUpdate):  # handled again after a crash
                 await core.privacy.consent(now.person.user_id, now.update_id)
-        response = Response(toast=Toast())
-        response.send(now.chat_id, now.t("Thank you: your agreement is recorded."))
-        record = await core.onboarding.get(now.person.user_id)
-        if record is not None and record.status == "in_progress" and record.active:
-            transition = await core.onboarding.handle(now.who, record, Begin(), None)
-            replies, _ = render(
-                now.t, core.form, now.chat_id, transition.outputs, transition.state.answers
-            )
-            response.replies.extend(replies)
-        return response
+        thanks = now.t("Thank you: your agreement is recorded.")
+        query = update.callback_query
+        message = query.message if query is not None else None
+        first: list[Reply] = [
+            Edit(now.chat_id, message.message_id, thanks)
+            if message is not None
+            else Send(now.chat_id, thanks)
+        ]
+        await onboarding.resume(deps, update, now, now.t, first)
 
     async def erase_self(now: Turn, reason: Reason, issued: int | None) -> Response:
         response = Response(toast=Toast())

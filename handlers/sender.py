@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.runtime.replies import Edit, Keyboard, Reply, Send, Toast, fit
+from bot.runtime.replies import Edit, EditButtons, Keyboard, Reply, Send, Toast, fit
 from handlers.limits import RateLimiter, seconds_of
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 # all, which outlasts a short Bot API outage; only this person's worker waits meanwhile.
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 MAX_PAUSES = 5  # 429s in a row waited out for one reply before it counts as a failure
+TIDY_PATIENCE = 1.1  # seconds tidying edits may wait for slots, in all: a window, a little more
+# Edits that cannot apply because the message is gone or too old: the edits this bot makes
+# only tidy up old messages, so these are expected now and then and nothing to report.
+GONE = ("message to edit not found", "message can't be edited")
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -88,9 +92,23 @@ class Sender:
                 return None
             await asyncio.sleep(delay)
 
-    async def attempt(self, reply: Reply, bulk: bool = False) -> Attempt:
+    async def tidy(self, replies: Sequence[Reply]) -> None:
+        """Sends edits that only tidy older messages: behind every waiting reply, once each, and
+        for at most TIDY_PATIENCE in all (what does not fit is dropped: nothing depends on it,
+        and her next update should not wait for it)."""
+        deadline = self.limiter.now() + TIDY_PATIENCE
+        for reply in replies:
+            for part in fit(reply):
+                result = await self.attempt(part, tidy=True, deadline=deadline)
+                if result.status == Status.RETRY:
+                    log.info("a tidying %s was dropped: %s", type(part).__name__, result.reason)
+
+    async def attempt(
+        self, reply: Reply, bulk: bool = False, tidy: bool = False, deadline: float | None = None
+    ) -> Attempt:
         """Sends once, after waiting for a slot; says what happened in Telegram's terms."""
-        await self.limiter.wait(reply.chat_id, bulk)
+        if not await self.limiter.wait(reply.chat_id, bulk, tidy, deadline):
+            return Attempt(Status.RETRY, reason="no slot in time")
         try:
             return Attempt(Status.SENT, await self._call(reply))
         except RetryAfter as error:
@@ -108,6 +126,10 @@ class Sender:
             if "chat not found" in error.message.lower():
                 await self.on_unreachable(reply.chat_id)
                 return Attempt(Status.UNREACHABLE, reason=error.message)
+            gone = any(words in error.message.lower() for words in GONE)
+            if gone and isinstance(reply, Edit | EditButtons):
+                log.info("an edited message was no longer there: %s", error.message)
+                return Attempt(Status.REFUSED, reason=error.message)
             log.error("Telegram refused a %s: %s", type(reply).__name__, error.message)
             return Attempt(Status.REFUSED, reason=error.message)
         except (TimedOut, NetworkError) as error:
@@ -128,6 +150,13 @@ class Sender:
                 chat_id=reply.chat_id,
                 message_id=reply.message_id,
                 parse_mode=ParseMode.HTML,
+                reply_markup=markup(reply.keyboard),
+            )
+            return result if isinstance(result, Message) else None
+        if isinstance(reply, EditButtons):
+            result = await self.bot.edit_message_reply_markup(
+                chat_id=reply.chat_id,
+                message_id=reply.message_id,
                 reply_markup=markup(reply.keyboard),
             )
             return result if isinstance(result, Message) else None

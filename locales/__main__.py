@@ -1,5 +1,6 @@
 """Catalog maintenance: `python -m locales update` re-extracts messages.pot and merges it into
-every <lang>/LC_MESSAGES/messages.po; `python -m locales check` lists untranslated or fuzzy strings.
+every <lang>/LC_MESSAGES/messages.po; `python -m locales check` lists untranslated or fuzzy strings,
+and text in the code that people would read but that is not marked for translation.
 To add a language: `python -m locales init wo`, translate locales/wo/LC_MESSAGES/messages.po."""
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
+
+from locales.literals import unmarked
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
@@ -69,9 +72,10 @@ def init(language: str) -> None:
 
 
 def problems() -> list[str]:
-    """Every untranslated, fuzzy or obsolete-template string, per language."""
+    """Every untranslated, fuzzy or obsolete-template string, per language, and every
+    readable text of the code that is not marked for translation ("code: ...")."""
     template = extract()
-    found = []
+    found = [f"code: {literal}" for literal in unmarked()]
     for po in sorted(LOCALES.glob("*/LC_MESSAGES/messages.po")):
         with po.open("rb") as handle:
             catalog = read_po(handle)

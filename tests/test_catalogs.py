@@ -23,6 +23,7 @@ from bot.core import load_application_form
 from bot.runtime.i18n import Catalogs
 from dialogs.loader import FLOWS_DIR, FormError, load_form
 from locales.__main__ import LOCALES, extract, problems
+from locales.literals import unmarked, unmarked_in
 
 PLURAL_FORMS = {
     "fr": "nplurals=2; plural=(n > 1);",
@@ -241,6 +242,55 @@ def test_the_shipped_questionnaire_loads_with_every_text_translated() -> None:
         assert language in books.languages
     form = load_application_form(books)
     assert form.steps
+
+
+def test_no_readable_text_of_the_code_is_left_out_of_the_catalogs() -> None:
+    left_out = [str(literal) for literal in unmarked()]
+    assert not left_out, "mark these with t(), t.plain() or N_():\n" + "\n".join(left_out)
+    assert not [line for line in problems() if line.startswith("code:")]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'BUTTONS_HINT = "Please answer with one of the buttons below."',
+        'reply = Send(chat_id, "Thank you!")',
+        'reply = Send(chat_id, f"Hello {name}")',
+        'row = (Button("Done", data),)',
+        "response = Response.text(chat_id, 'Stopped.')",
+        'response.send(chat_id, "Nothing to stop")',
+        'toast = Toast(text="Saved")',
+        'edit = Edit(chat_id, message_id, "✓ Done" + mark)',
+        "text = f\"<i>{t('Please answer with one of the buttons below.')}</i>\"",
+        "text = f\"{status}\\n\\n{now.t('Send /help to see what I can do.')}\"",
+        'labels = {"yes": "Yes, I agree"}',
+    ],
+)
+def test_readable_text_outside_the_catalogs_is_found(source: str) -> None:
+    assert unmarked_in(source), source
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '"""A docstring with many words."""',
+        'HINT = N_("Please answer with one of the buttons below.")',
+        'reply = Send(chat_id, t("Thank you!"))',
+        'reply = Send(chat_id, f"<b>{t(name)}</b>\\n\\n{text}")',
+        'row = (Button(t.plain("Done"), "q:1:done"),)',
+        'log.info("could not set the menu of chat %s", chat_id)',
+        'raise FormError(f"step {step!r} is defined twice")',
+        'assert ok, "the bot did not start polling"',
+        'rows = await db.fetchall("SELECT step, value FROM answers WHERE user_id = ?")',
+        'if "message is not modified" in error.message: pass',
+        'reason = message.removeprefix("Value error, ")',
+        'text = data["text"]',
+        'Migration(6, "the message that asks the current question", ())',
+        'mark = "✅ "',
+    ],
+)
+def test_text_people_do_not_read_or_that_is_marked_is_not_reported(source: str) -> None:
+    assert unmarked_in(source) == [], source
 
 
 def test_the_template_knows_the_strings_of_code_and_form() -> None:

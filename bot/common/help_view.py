@@ -1,4 +1,8 @@
-"""The command menu and /help text, in each language (no I/O)."""
+"""The command menu and /help text, in each language (no I/O).
+
+Only commands that work are listed: a capability adds its commands here when it registers
+their handlers (a test checks that every listed command has one, and every handler is listed).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ EVERYONE: tuple[tuple[str, str], ...] = (
     ("cancel", N_("Stop the current step (your answers are kept)")),
     ("availability", N_("Your weekly availability")),
     ("meet", N_("Plan a meeting with your pair")),
-    ("checkin", N_("Answer a short check-in")),
     ("privacy", N_("What we keep about you, and why")),
     ("mydata", N_("Get all your data")),
     ("delete", N_("Erase your data")),
@@ -22,13 +25,43 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("review", N_("Review pending applications")),
     ("pair", N_("Pair a mentor and a mentee, or see suggestions")),
     ("unpair", N_("End a pairing")),
-    ("broadcast", N_("Send an announcement")),
-    ("checkins_now", N_("Send check-ins now")),
     ("stats", N_("Program figures")),
-    ("report", N_("Check-in report")),
     ("export", N_("Export applications as CSV")),
     ("staff", N_("Manage staff")),
     ("erase", N_("Erase someone's data on her request")),
+)
+
+# Every command of the interface contract (INTERFACE.md). One that no handler answers yet
+# gets a polite "not available yet" (or "for program staff" from anyone else).
+CONTRACT = frozenset(
+    [
+        "start",
+        "help",
+        "language",
+        "cancel",
+        "status",
+        "availability",
+        "meet",
+        "checkin",
+        "privacy",
+        "mydata",
+        "delete",
+    ]
+)
+CONTRACT_STAFF = frozenset(
+    [
+        "review",
+        "pair",
+        "unpair",
+        "broadcast",
+        "checkins_now",
+        "stats",
+        "report",
+        "export",
+        "staff",
+        "cohort",
+        "erase",
+    ]
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import aiosqlite
@@ -34,6 +35,23 @@ APPROVED = "approved"
 REJECTED = "rejected"
 
 
+class AskedAs(StrEnum):
+    """How the message that shows a step's buttons presents the step."""
+
+    QUESTION = "question"  # the step itself
+    HELLO = "hello"  # under "Hello {name}! 👋", on a new application
+    WELCOME = "welcome"  # under "Welcome back!", on a resumed one
+    REMINDER = "reminder"  # a one-line reminder of the buttons, instead of the step
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The bot's message that shows the current step with its buttons."""
+
+    message_id: int
+    asked_as: AskedAs = AskedAs.QUESTION
+
+
 @dataclass(frozen=True)
 class Application:
     """One person's application as stored."""
@@ -49,6 +67,7 @@ class Application:
     submitted_at: str | None
     decided_at: str | None
     decision_note: str | None
+    asked: Asked | None = None
 
 
 def _encode(value: Value) -> str:
@@ -114,6 +133,9 @@ class Onboarding:
             submitted_at=row["submitted_at"],
             decided_at=row["decided_at"],
             decision_note=row["decision_note"],
+            asked=Asked(row["asked_message"], AskedAs(row["asked_as"]))
+            if row["asked_message"] is not None
+            else None,
         )
 
     async def begin(
@@ -143,6 +165,15 @@ class Onboarding:
         created = await self.get(person.user_id)
         assert created is not None
         return created, True
+
+    async def record_asked(self, user_id: int, round_: int, asked: Asked) -> None:
+        """Records which message shows the buttons of the step at `round_`, if still current."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE applications SET asked_message = ?, asked_as = ?"
+                " WHERE user_id = ? AND round = ? AND status = ?",
+                (asked.message_id, asked.asked_as.value, user_id, round_, IN_PROGRESS),
+            )
 
     async def pause(self, user_id: int) -> bool:
         """Stops the questionnaire, keeping every answer; False when none was running."""
@@ -219,10 +250,11 @@ class Onboarding:
         if submit is not None:
             status, outcome, submitted = PENDING, submit.outcome, now
             reasons = json.dumps(list(submit.reasons), ensure_ascii=False)
-        await conn.execute(
+        await conn.execute(  # a step left behind takes its message along (its caller closes it)
             "UPDATE applications SET status = ?, step = ?, round = ?, draft = ?, role = ?,"
             " outcome = COALESCE(?, outcome), reasons = ?,"
             " submitted_at = COALESCE(?, submitted_at),"
+            " asked_message = CASE WHEN round = ? THEN asked_message END,"
             " active = 1, updated_at = ? WHERE user_id = ?",
             (
                 status,
@@ -233,6 +265,7 @@ class Onboarding:
                 outcome,
                 reasons,
                 submitted,
+                state.round,
                 now,
                 user_id,
             ),

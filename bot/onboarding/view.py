@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.runtime.callbacks import encode
-from bot.runtime.i18n import Html, Translator, escape
-from bot.runtime.replies import Button, Edit, Keyboard, Reply, Send, Toast, stale
+from bot.onboarding.service import AskedAs
+from bot.runtime.callbacks import decode, encode
+from bot.runtime.i18n import Html, Translator, escape, isolate
+from bot.runtime.keyboards import checklist, grid, labelled
+from bot.runtime.replies import Button, Keyboard
 from dialogs.loader import Form
-from dialogs.runner import role_of
+from dialogs.runner import role_of, shown
 from dialogs.runner_types import (
     BACK,
     CONFIRM,
@@ -17,20 +19,19 @@ from dialogs.runner_types import (
     EDIT_MENU,
     SUMMARY,
     Ask,
-    Declined,
     EditMenu,
-    Ineligible,
-    Output,
-    Reselect,
-    Stale,
+    Event,
+    FormState,
+    Press,
+    Remind,
     Submitted,
     Summary,
+    Text,
     Value,
 )
 from dialogs.schema import Step
 
 NAMESPACE = "q"
-SELECTED = "✅ "
 
 
 def _data(round_: int, step: str, value: str) -> str:
@@ -45,33 +46,24 @@ def prompt(t: Translator, form: Form, step: Step, answers: Mapping[str, Value]) 
 
 
 def _keyboard(t: Translator, step: Step, round_: int, selected: tuple[str, ...]) -> Keyboard:
-    if step.kind == "multi":
-        rows: list[tuple[Button, ...]] = [
-            (
-                Button(
-                    (SELECTED if option.id in selected else "") + t.plain(option.label),
-                    _data(round_, step.id, option.id),
-                ),
-            )
-            for option in step.options
-        ]
-        rows.append((Button(t.plain("Done"), _data(round_, step.id, DONE)),))
-        return tuple(rows)
     buttons = [Button(t.plain(o.label), _data(round_, step.id, o.id)) for o in step.options]
-    if buttons and all(len(button.label) <= 16 for button in buttons):
-        return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
-    return tuple((button,) for button in buttons)
+    if step.kind != "multi":
+        return grid(buttons)
+    chosen = {_data(round_, step.id, option_id) for option_id in selected}
+    done = Button(t.plain("Done"), _data(round_, step.id, DONE))
+    return (*checklist(buttons, chosen), (done,))
 
 
 def answer_text(t: Translator, form: Form, step: Step, value: Value) -> str:
-    """How an answer reads back, HTML-escaped."""
+    """How an answer reads back, HTML-escaped; her own words isolated (they cannot reorder
+    the line they are shown in)."""
     if isinstance(value, tuple):
         labels = [t.plain(o.label) for o in step.options if o.id in value]
         return escape(t.join(labels))
     if isinstance(value, int):
         return t.number(value)
     option = form.option(step.id, value)
-    return escape(t.plain(option.label)) if option is not None else escape(value)
+    return escape(t.plain(option.label)) if option is not None else isolate(value)
 
 
 def summary_lines(t: Translator, form: Form, answers: Mapping[str, Value]) -> list[str]:
@@ -99,12 +91,10 @@ def question(
 
 
 def summary(
-    t: Translator, form: Form, round_: int, answers: Mapping[str, Value], hint: str | None
+    t: Translator, form: Form, round_: int, answers: Mapping[str, Value]
 ) -> tuple[str, Keyboard]:
     """The summary message with Confirm and Edit."""
     lines = [t(form.spec.summary_prompt), "", *summary_lines(t, form, answers)]
-    if hint:
-        lines.insert(0, f"<i>{t(hint)}</i>\n")
     keyboard = (
         (
             Button(t.plain("Confirm"), _data(round_, SUMMARY, CONFIRM)),
@@ -116,12 +106,53 @@ def summary(
 
 def edit_menu(t: Translator, form: Form, menu: EditMenu) -> tuple[str, Keyboard]:
     """The list of answers that can be changed."""
-    rows = [
-        (Button(t.plain(form.by_id[step].name), _data(menu.round, EDIT_MENU, step)),)
-        for step in menu.steps
-    ]
-    rows.append((Button(t.plain("Back to the summary"), _data(menu.round, EDIT_MENU, BACK)),))
-    return t("Which answer would you like to change?"), tuple(rows)
+    steps = grid(
+        [
+            Button(t.plain(form.by_id[step].name), _data(menu.round, EDIT_MENU, step))
+            for step in menu.steps
+        ]
+    )
+    back = Button(t.plain("Back to the summary"), _data(menu.round, EDIT_MENU, BACK))
+    return t("Which answer would you like to change?"), (*steps, (back,))
+
+
+def showing(
+    t: Translator, form: Form, output: Ask | Summary | EditMenu, answers: Mapping[str, Value]
+) -> tuple[str, Keyboard]:
+    """The message of a question, the summary or the Edit menu, with its buttons."""
+    if isinstance(output, Ask):
+        return question(t, form, output, answers)
+    if isinstance(output, Summary):
+        return summary(t, form, output.round, answers)
+    return edit_menu(t, form, output)
+
+
+def reminder_line(t: Translator) -> str:
+    """The one line that points to the buttons, when she typed something else."""
+    line = t("Please answer with one of the buttons below.")
+    return f"<i>{line}</i>"
+
+
+def reminder(
+    t: Translator, form: Form, remind: Remind, answers: Mapping[str, Value]
+) -> tuple[str, Keyboard]:
+    """A short line pointing to the buttons, with the buttons of what is shown."""
+    _, keyboard = showing(t, form, remind.shown, answers)
+    return reminder_line(t), keyboard
+
+
+def typed(t: Translator, form: Form, state: FormState, text: str) -> Event:
+    """A typed text as the form takes it: the press of the button whose label she typed (in
+    her language, see `labelled`), else a typed answer."""
+    current = shown(form, state)
+    if current is None:
+        return Text(text)
+    _, keyboard = showing(t, form, current, state.answers)
+    button = labelled(keyboard, text)
+    if button is None:
+        return Text(text)
+    round_, step, value = decode(button.data, NAMESPACE, 3)
+    return Press(int(round_), step, value)
 
 
 def outcome_text(t: Translator, submitted: Submitted) -> str:
@@ -139,6 +170,24 @@ def outcome_text(t: Translator, submitted: Submitted) -> str:
     return body + "\n\n" + t("You can check where it stands at any time with /status.")
 
 
+def greeting(t: Translator, asked_as: AskedAs, name: str) -> str | None:
+    """The line above the first question she sees on /start, if any."""
+    if asked_as is AskedAs.HELLO:
+        return t("Hello {name}! 👋", name=name)
+    if asked_as is AskedAs.WELCOME:
+        return t("Welcome back! Let's pick up where you left off.")
+    return None
+
+
+def declined_text(t: Translator) -> str:
+    """What she is told after refusing consent."""
+    return t(
+        "Understood. Without your agreement we cannot process an application, "
+        "so we have erased everything we had about you. If you change your mind, "
+        "send /start."
+    )
+
+
 def ineligible_text(t: Translator, reason: str) -> str:
     """Why the application ended, and how to start again."""
     return t(
@@ -146,50 +195,3 @@ def ineligible_text(t: Translator, reason: str) -> str:
         "If this was a mistake, send /start to apply again.",
         reason=Html(t(reason)),
     )
-
-
-def render(
-    t: Translator,
-    form: Form,
-    chat_id: int,
-    outputs: tuple[Output, ...],
-    answers: Mapping[str, Value],
-    message_id: int | None = None,
-) -> tuple[list[Reply], Toast | None]:
-    """Turns the runner's outputs into replies; message_id is the pressed message, if any."""
-    replies: list[Reply] = []
-    toast: Toast | None = None
-    for output in outputs:
-        if isinstance(output, Ask):
-            replies.append(Send(chat_id, *question(t, form, output, answers)))
-        elif isinstance(output, Reselect):
-            ask = Ask(output.step, output.round, output.selected)
-            if message_id is not None:
-                replies.append(Edit(chat_id, message_id, *question(t, form, ask, answers)))
-            else:
-                replies.append(Send(chat_id, *question(t, form, ask, answers)))
-        elif isinstance(output, Summary):
-            replies.append(Send(chat_id, *summary(t, form, output.round, answers, output.hint)))
-        elif isinstance(output, EditMenu):
-            replies.append(Send(chat_id, *edit_menu(t, form, output)))
-        elif isinstance(output, Stale):
-            toast = stale(t)
-        elif isinstance(output, Ineligible):
-            replies.append(Send(chat_id, ineligible_text(t, output.reason)))
-        elif isinstance(output, Declined):
-            replies.append(
-                Send(
-                    chat_id,
-                    t(
-                        "Understood. Without your agreement we cannot process an application, "
-                        "so we have erased everything we had about you. If you change your mind, "
-                        "send /start."
-                    ),
-                )
-            )
-        else:
-            replies.append(Send(chat_id, outcome_text(t, output)))
-            if message_id is not None:  # the confirmed summary keeps its text, not its buttons
-                text, _ = summary(t, form, 0, answers, None)
-                replies.append(Edit(chat_id, message_id, text))
-    return replies, toast

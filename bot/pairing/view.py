@@ -19,7 +19,7 @@ from bot.pairing.service import (
     problem_mask,
 )
 from bot.runtime.callbacks import encode
-from bot.runtime.i18n import Html, Translator, escape
+from bot.runtime.i18n import Html, Translator, isolate
 from bot.runtime.people import Person
 from bot.runtime.replies import Button, Keyboard
 from dialogs.loader import Form
@@ -58,12 +58,12 @@ def end_data(pair_id: int) -> str:
 
 
 def staff_name(person: Person | Participant) -> str:
-    """Full name and @username, escaped, as staff read it."""
+    """Full name and @username, escaped and isolated, as staff read it."""
     if isinstance(person, Participant):
         person = person.person
-    name = f"<b>{escape(person.display_name)}</b>"
+    name = f"<b>{isolate(person.display_name)}</b>"
     if person.username:
-        name += f" (@{escape(person.username)})"
+        name += f" (@{isolate(person.username)})"
     return name
 
 
@@ -80,7 +80,7 @@ def role_name(t: Translator, role: str | None) -> str:
 def sector_text(t: Translator, form: Form, person: Participant) -> str:
     """Her sector, translated (her own words for "Other"), escaped."""
     if person.sector == OTHER_SECTOR and person.sector_other:
-        return escape(person.sector_other)
+        return isolate(person.sector_other)
     if person.sector is None:
         return "—"
     return answer_text(t, form, form.by_id[Step.SECTOR], person.sector)
@@ -361,7 +361,7 @@ def pair_all_text(t: Translator, done: Sequence[Paired], refused: Sequence[Refus
 
 def status_lines(t: Translator, me: Participant, partners: Sequence[Participant]) -> list[str]:
     """What /status says about her pair(s)."""
-    names = t.join(escape(p.person.first_name or p.person.display_name) for p in partners)
+    names = t.join(isolate(p.person.first_name or p.person.display_name) for p in partners)
     if me.role == MENTOR:
         lines = [
             t("Your mentees: {names}.", names=Html(names))

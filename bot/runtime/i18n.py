@@ -95,12 +95,16 @@ def isolate(text: str) -> Html:
 
 
 def _render(template: str, params: Mapping[str, object], escape_params: bool) -> str:
+    """Fills a template; a plain string parameter (someone's name, her words) is isolated, and
+    escaped for HTML, so that it can neither break the markup nor reorder the line."""
     if not params:
         return template
     values = {
         key: value
-        if not escape_params or isinstance(value, Html) or not isinstance(value, str)
-        else escape(value)
+        if isinstance(value, Html) or not isinstance(value, str)
+        else escape(isolate_plain(value))
+        if escape_params
+        else isolate_plain(value)
         for key, value in params.items()
     }
     return template.format(**values)
@@ -115,11 +119,12 @@ class Translator:
         self._translations = translations
 
     def __call__(self, msgid: str, **params: object) -> str:
-        """Translates a message for HTML output; string parameters are escaped."""
+        """Translates a message for HTML output; string parameters are escaped and isolated."""
         return _render(self._translations.gettext(msgid), params, escape_params=True)
 
     def plain(self, msgid: str, **params: object) -> str:
-        """Translates a message for plain-text places (button labels, alerts)."""
+        """Translates a message for plain-text places (button labels, alerts); string
+        parameters are isolated."""
         return _render(self._translations.gettext(msgid), params, escape_params=False)
 
     def plural(self, singular: str, plural: str, count: int, **params: object) -> str:

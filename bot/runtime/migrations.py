@@ -244,6 +244,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        8,
+        "the message that shows the current question's buttons, to close it once answered",
+        (
+            # Set once the question is delivered (Telegram gives its id); cleared in the
+            # transaction that moves the form on, which then closes it (a cosmetic edit).
+            "ALTER TABLE applications ADD COLUMN asked_message INTEGER",
+            "ALTER TABLE applications ADD COLUMN asked_as TEXT NOT NULL DEFAULT 'question'",
+        ),
+    ),
+    Migration(
         10,
         "consent history, consent versions and the anonymous counts left by erasures",
         (

@@ -28,7 +28,7 @@ import aiosqlite
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
 from bot.runtime.people import iso
-from bot.runtime.replies import Button, Edit, Send, SendDocument, fit
+from bot.runtime.replies import Button, Send, SendDocument, fit
 
 Owed = Send | SendDocument
 T = TypeVar("T")
@@ -104,7 +104,7 @@ async def put_in(
 ) -> None:
     """Stores messages to send inside the caller's open write transaction."""
     messages = [  # a long message is owed in parts, each fitting Telegram's limits
-        part for message in messages for part in fit(message) if not isinstance(part, Edit)
+        part for message in messages for part in fit(message) if isinstance(part, Owed)
     ]
     if not messages:
         return

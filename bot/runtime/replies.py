@@ -41,6 +41,15 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class EditButtons:
+    """Replaces the buttons of a message the bot sent, keeping its text (none: removes them)."""
+
+    chat_id: int
+    message_id: int
+    keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True)
 class SendDocument:
     """A file sent as a document."""
 
@@ -50,7 +59,7 @@ class SendDocument:
     caption: str = ""
 
 
-Reply = Send | Edit | SendDocument
+Reply = Send | Edit | EditButtons | SendDocument
 
 
 def fit(reply: Reply) -> list[Reply]:
@@ -87,12 +96,15 @@ def stale(t: Translator) -> Toast:
 class Response:
     """Everything one update answers the person who sent it.
 
-    `replies` are sent before her next update is handled. What the update owes other people
-    is not here: the service commits it to the outbox with the effect itself.
+    `replies` are sent before her next update is handled, then `tidy`. What the update owes
+    other people is not here: the service commits it to the outbox with the effect itself.
     """
 
     replies: list[Reply] = field(default_factory=list)
     toast: Toast | None = None
+    tidy: list[Reply] = field(default_factory=list)
+    """Edits that only tidy older messages (an answered question closed): sent after the
+    replies, behind everyone's replies, once; losing one changes nothing."""
 
     @classmethod
     def text(cls, chat_id: int, text: str) -> Response:

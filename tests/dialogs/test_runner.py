@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialogs.loader import FLOWS_DIR, load_form
-from dialogs.runner import BUTTONS_HINT, advance, path, settings_of, start
+from dialogs.runner import advance, editable_steps, path, settings_of, shown, start
 from dialogs.runner_types import (
     BACK,
     CONFIRM,
@@ -26,6 +26,7 @@ from dialogs.runner_types import (
     FormState,
     Ineligible,
     Press,
+    Remind,
     Reselect,
     Stale,
     Submitted,
@@ -426,25 +427,38 @@ def test_begin_on_a_multiple_choice_keeps_the_selection_so_far() -> None:
 def test_text_where_a_button_is_expected_re_asks_and_changes_nothing(step: str) -> None:
     state = at(step)
 
-    assert advance(FORM, state, Text("Yes")) == Transition(
-        state, (Ask(step, state.round, (), BUTTONS_HINT),)
-    )
+    assert advance(FORM, state, Text("Yes")) == Transition(state, (Remind(Ask(step, state.round)),))
 
 
 def test_text_on_a_multiple_choice_re_asks_with_the_selection() -> None:
     state = press(at("languages"), "fr").state
 
     assert advance(FORM, state, Text("French")) == Transition(
-        state, (Ask("languages", state.round, ("fr",), BUTTONS_HINT),)
+        state, (Remind(Ask("languages", state.round, ("fr",))),)
     )
 
 
-def test_text_at_the_summary_shows_the_summary_with_the_buttons_hint() -> None:
+def test_text_at_the_summary_points_to_its_buttons() -> None:
     summary, _, _ = fill(MENTEE)
 
     assert advance(FORM, summary, Text("ok")) == Transition(
-        summary, (Summary(summary.round, BUTTONS_HINT),)
+        summary, (Remind(Summary(summary.round)),)
     )
+
+
+def test_text_at_the_edit_menu_points_to_its_buttons() -> None:
+    summary, _, _ = fill(MENTEE)
+    menu = advance(FORM, summary, Press(summary.round, SUMMARY, EDIT)).state
+
+    assert advance(FORM, menu, Text("email")) == Transition(
+        menu, (Remind(EditMenu(menu.round, editable_steps(FORM, menu.answers))),)
+    )
+
+
+def test_what_is_shown_is_what_begin_shows_and_nothing_once_ended() -> None:
+    state = press(at("languages"), "fr").state
+    assert (shown(FORM, state),) == advance(FORM, state, Begin()).outputs
+    assert shown(FORM, replace(state, status="submitted")) is None
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+from bot.emulator import Emulator
+from tests.applicants import store_applicant
+from tests.conftest import Launch
 from tests.e2e.paths import MENTOR, walk
+from tests.e2e.test_review import admin_of
 from tests.harness import Running
 
 
@@ -43,7 +47,7 @@ async def test_invalid_typed_answers_ask_again_with_a_hint(running: Running) -> 
     await ana.toggle("Spanish")
     await ana.toggle("English")
     untoggled = await ana.toggle("Spanish")
-    assert ["✅ English"] in untoggled.buttons and ["Spanish"] in untoggled.buttons
+    assert untoggled.buttons[0] == ["French", "✅ English", "Spanish"]
     await ana.press("Done", expect="commit")
     await ana.press("Yes", expect="e-mail")
     for junk in ("not an email", "a@b", "<x>@y.org", "a" * 250 + "@example.org"):
@@ -62,10 +66,12 @@ async def test_stale_and_forged_buttons_change_nothing(running: Running) -> None
     ana = running.person("Ana")
     await ana.send("/start")
     consent = ana.last()
+    disagree = consent.inline_buttons[1]["callback_data"]
     await ana.press("I agree", expect="describes you")
     role_question = ana.last()
     before = await state_of(running, ana.uid)
-    old = await ana.tap("I do not agree", consent.message_id)
+    # an older client still shows the consent question's buttons (Passerelle closed it)
+    old = await running.emu.press_data(ana.uid, consent.message_id, disagree)
     assert "no longer active" in (old.text or "")
     forged = [
         "q:1:role:admin",
@@ -119,3 +125,53 @@ async def test_people_never_see_each_other(running: Running) -> None:
     assert answer.answered and "no longer active" in (answer.text or "")
     awa_app = await running.core.onboarding.get(awa.uid)
     assert awa_app is not None and awa_app.status == "in_progress"
+
+
+async def test_invisible_answers_are_refused_and_right_to_left_text_stays_in_its_place(
+    emu: Emulator, launch: Launch
+) -> None:
+    admin = await admin_of(emu, "Nadia")
+    running = await launch(admins=(admin.uid,))
+    zoe = running.person("Zoé \u202eoc &", "en", username="zoe_rtl")
+    t = running.core.t("en")
+    await zoe.send("/start")
+    actions = list(MENTOR[:-1])
+    actions[6] = ("press", "Other")
+    actions.insert(7, ("send", "\u202eboissons \u0628\u064a\u0633\u0627\u0628"))
+    await walk(zoe, t, tuple(actions))
+    hint = await zoe.send("\u200b" * 12, expect="between 10 and 1000")
+    assert hint.buttons == []
+    await zoe.send("\u200b\u2060 \ufeff", expect="between 10 and 1000")
+    await zoe.send("\u202eI want to grow my juice business", expect="confirm")
+    await zoe.press("Confirm", expect="/status")
+    stored = await running.core.onboarding.get(zoe.uid)
+    assert stored is not None
+    assert stored.state.answers["motivation"] == "\u202eI want to grow my juice business"
+    card = await admin.send("/review", expect="Motivation")
+    for line in card.text.splitlines():
+        for opener, closer in (("\u202e", "\u202c"), ("\u2068", "\u2069")):
+            assert line.count(opener) == line.count(closer), repr(line)
+    assert "\u2068\u202eI want to grow my juice business\u202c\u2069" in card.text
+    assert "\u2068\u202eboissons \u0628\u064a\u0633\u0627\u0628\u202c\u2069" in card.text
+    assert "\u2068Zoé \u202eoc &\u202c\u2069" in card.text
+
+
+async def test_right_to_left_names_cannot_reorder_staff_lists_or_introductions(
+    emu: Emulator, launch: Launch
+) -> None:
+    boss = await admin_of(emu, "Boss")
+    running = await launch(admins=(boss.uid,))
+    salma, awa = running.person("سلمى\u202e", "en"), running.person("Awa", "fr")
+    for person, role, name in ((salma, "mentor", "سلمى\u202e"), (awa, "mentee", "Awa")):
+        emu.user(person.uid).started = True
+        await store_applicant(running.core.db, person.uid, role, first_name=name)
+    isolated = "\u2068سلمى\u202e\u202c\u2069"
+    suggestions = await boss.send("/pair", expect="suggested")
+    assert isolated in suggestions.text
+    await boss.press("Pair", expect="Paired")
+    introduction = await emu.wait_for(awa.uid, contains="🤝")
+    assert isolated in introduction.text
+    for text in (suggestions.text, introduction.text):
+        for line in text.splitlines():
+            assert line.count("\u202e") == line.count("\u202c"), repr(line)
+            assert line.count("\u2068") == line.count("\u2069"), repr(line)

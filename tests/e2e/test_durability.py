@@ -7,12 +7,13 @@ import json
 import random
 import signal
 import sqlite3
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.emulator import Emulator
+from bot.emulator import Emulator, EmuMessage
 from bot.emulator.objects import message_api
 from tests.conftest import Launch
 from tests.e2e.paths import MENTOR, walk
@@ -105,6 +106,12 @@ async def _act(person: Person, kind: str, label: str) -> None:
         await person.emu.press(person.uid, label, timeout=0.5)
 
 
+def _answered(newest: int, toggle: bool, message: EmuMessage) -> bool:
+    """Whether a message is the bot's answer to an action: a new message, or a toggle's edit
+    (a late edit that closes an earlier question is not the answer to this one)."""
+    return message.message_id > newest or (toggle and bool(message.buttons))
+
+
 @pytest.mark.slow
 async def test_kill_9_at_any_moment_loses_nothing(emu: Emulator, tmp_path: Path) -> None:
     db = tmp_path / "passerelle.db"
@@ -122,6 +129,7 @@ async def test_kill_9_at_any_moment_loses_nothing(emu: Emulator, tmp_path: Path)
                 if kind == "toggle" and "fr" in draft:
                     continue
                 before = awa.emu.mark()
+                newest = awa.emu.chat(awa.uid)[-1].message_id
                 await _act(awa, kind, label)
                 if rng.random() < 0.5:
                     await asyncio.sleep(rng.uniform(0, 0.08))
@@ -140,7 +148,12 @@ async def test_kill_9_at_any_moment_loses_nothing(emu: Emulator, tmp_path: Path)
                         timeout=10,
                     )
                     break
-                await awa.emu.wait_for(awa.uid, since=before, timeout=5)
+                await awa.emu.wait_for(
+                    awa.uid,
+                    since=before,
+                    predicate=partial(_answered, newest, kind == "toggle"),
+                    timeout=5,
+                )
         step, answers, _ = _db_state(db, awa.uid)
         assert step is None, f"application not finished, at {step}"
         assert kills >= 5

@@ -9,6 +9,7 @@ import re
 from bot.emulator import Emulator
 from bot.pairing.service import Participant
 from bot.pairing.view import ended_notice, introduction
+from bot.runtime.i18n import isolate_plain
 from tests.applicants import store_applicant
 from tests.conftest import Launch
 from tests.e2e.paths import MENTOR, walk
@@ -295,7 +296,7 @@ async def test_pairing_arguments_are_parsed_strictly(emu: Emulator, launch: Laun
         ("/pair capacity ² 2", "²"),
     ):
         reply = await boss.send(command, expect=None)
-        assert reply.text.startswith(f"«\u00a0{shown}\u00a0»"), (command, reply.text)
+        assert reply.text.startswith(f"«\u00a0{isolate_plain(shown)}\u00a0»"), (command, reply.text)
         assert usage in reply.text, command
     capacity = await boss.send("/pair capacity @ana_pp \u0663", expect=None)
     assert usage in capacity.text

@@ -37,8 +37,15 @@ async def tables(core: Core) -> list[str]:
 
 async def traces(core: Core, user_id: int, words: tuple[str, ...]) -> list[tuple[str, str, Any]]:
     """Every cell of every table that holds her id or one of her words (once all is handled)."""
-    for _ in range(100):  # the update that erased is marked handled just after its reply
-        if await core.db.fetchone("SELECT 1 FROM inbox WHERE done_at IS NULL") is None:
+    for _ in range(150):  # the update that erased is marked handled just after its reply, and
+        # what the application owed staff goes out within about a second (bulk yields to replies)
+        if (
+            await core.db.fetchone(
+                "SELECT 1 FROM inbox WHERE done_at IS NULL"
+                " UNION ALL SELECT 1 FROM outbox WHERE status = 'pending'"
+            )
+            is None
+        ):
             break
         await asyncio.sleep(0.02)
     found = []
@@ -206,6 +213,7 @@ async def test_an_admin_erases_someone_on_request(emu: Emulator, launch: Launch)
     admin = Person(emu, nadia)
     await admin.send(f"/staff add {sam}", expect="is now staff")
     awa = await apply_as_mentor(bot)
+    await emu.wait_for(nadia, contains="New application from Awa")  # the admins were told
     staff = Person(emu, sam)
     assert "Only admins" in (await staff.send(f"/erase {awa.uid}", expect=None)).text
     assert "not a Telegram user id" in (await admin.send("/erase ²", expect=None)).text

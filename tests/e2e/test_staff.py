@@ -6,9 +6,12 @@ import re
 
 from bot.common.help_view import STAFF
 from bot.emulator import Emulator
+from bot.emulator.text import utf16_len
+from bot.runtime.i18n import isolate_plain
+from bot.runtime.people import Who
 from tests.conftest import Launch
 from tests.e2e.test_review import admin_of, audit_rows, candidate, status_of
-from tests.harness import Person, Running
+from tests.harness import Person, Running, new_person
 
 STAFF_ONLY = "Sorry, this is for program staff only."
 
@@ -223,7 +226,32 @@ async def test_arguments_are_parsed_strictly(emu: Emulator, launch: Launch) -> N
         "nadia",
     ):
         reply = await admin.send(f"/staff add {argument}", expect="»")
-        assert reply.text.startswith(f"«{argument}»"), reply.text
+        assert reply.text.startswith(f"«{isolate_plain(argument)}»"), reply.text
         assert es.plain("Use /staff add, /staff admin or /staff remove")[:20] in reply.text
     assert await staff_rows(bot) == {} and await audit_rows(bot) == []
     assert not any("went wrong" in text for text in admin.texts())
+
+
+async def test_a_staff_list_longer_than_telegram_allows_arrives_whole_in_parts(
+    emu: Emulator, launch: Launch
+) -> None:
+    long_name = "Bélanger-Tremblay de la Montagne-Verte"
+    team = [
+        new_person(emu, f"Marie-Ève-{index:02d} {long_name}", "fr", f"mev_{index:02d}")
+        for index in range(60)
+    ]
+    for member in team:
+        emu.user(member.uid).started = True
+    bot = await launch(admins=tuple(member.uid for member in team))
+    for member in team:  # each has talked to the bot, so her name is known
+        user = emu.user(member.uid)
+        await bot.core.people.touch(Who(member.uid, user.first_name, None, user.username), True)
+    mark = emu.mark()
+    await team[0].send("/staff", expect="/staff invite")
+    parts = [m for m in emu.bot_messages(team[0].uid) if m.version > mark]
+    assert len(parts) >= 2
+    assert all(utf16_len(part.text) <= 4096 for part in parts)
+    assert [bool(part.buttons) for part in parts] == [False] * (len(parts) - 1) + [True]
+    listed = "\n".join(part.text for part in parts)
+    assert all(f"(@mev_{index:02d})" in listed for index in range(60))
+    assert not emu.errors

@@ -93,3 +93,20 @@ async def test_interactive_replies_go_before_bulk_and_bulk_leaves_room() -> None
     assert order[7:10] == ["reply"] * 3, "interactive replies use the reserve at once"
     await waiting
     assert order[-1] == "bulk"
+
+
+async def test_tidy_edits_yield_to_replies_are_not_paced_per_chat_and_give_up_in_time() -> None:
+    time = FakeTime()
+    limits = limiter(time, limit=10, window=1.0, reserve=3, per_chat=2, chat_window=4.0)
+    for _ in range(5):  # her own chat: tidy edits answer her action, no per-chat pacing
+        assert await limits.wait(42, tidy=True)
+    assert time.now == 0.0
+    for _ in range(2):
+        await limits.wait(42)
+    assert not await limits.wait(43, tidy=True, deadline=0.5), "the reserve is for replies"
+    assert time.now <= 0.5
+    reply = asyncio.create_task(limits.wait(44))
+    tidy = asyncio.create_task(limits.wait(45, tidy=True, deadline=5.0))
+    await asyncio.gather(reply, tidy)
+    assert tidy.result() is True and time.now == 1.0
+    assert limits.now() == time.now

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot
 
 from bot.emulator import Emulator
-from bot.runtime.replies import Button, Edit, Send, Toast
+from bot.runtime.replies import Button, Edit, EditButtons, Send, Toast
 from handlers.limits import RateLimiter
 from handlers.sender import Sender
 
@@ -25,6 +26,10 @@ async def _bot(emu: Emulator) -> Bot:
     bot = Bot(emu.token, base_url=emu.api_url)
     await bot.initialize()
     return bot
+
+
+async def _reachable(user_id: int) -> None:
+    raise AssertionError("nobody is unreachable here")
 
 
 async def test_429_waits_retry_after_and_delivers(slow_emu: Emulator) -> None:
@@ -69,13 +74,9 @@ async def test_403_marks_the_person_unreachable_and_goes_on(emu: Emulator) -> No
 async def test_not_modified_and_other_400s_are_not_fatal(emu: Emulator) -> None:
     uid = emu.add_user("Awa")
     await emu.send_text(uid, "hi")
-
-    async def mark(user_id: int) -> None:
-        raise AssertionError("nobody is unreachable here")
-
     bot = await _bot(emu)
     try:
-        sender = Sender(bot, mark)
+        sender = Sender(bot, _reachable)
         keyboard = ((Button("Yes", "x:1"),),)
         sent = await sender.deliver_one(Send(uid, "<b>Question</b>", keyboard))
         assert sent is not None
@@ -89,3 +90,25 @@ async def test_not_modified_and_other_400s_are_not_fatal(emu: Emulator) -> None:
     assert any("message is not modified" in d for d in descriptions)
     assert any("can't parse entities" in d for d in descriptions)
     assert [m.text for m in emu.bot_messages(uid)] == ["Question"]
+
+
+async def test_buttons_come_off_and_a_vanished_message_is_no_error(
+    emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    uid = emu.add_user("Awa")
+    await emu.send_text(uid, "hi")
+    bot = await _bot(emu)
+    try:
+        sender = Sender(bot, _reachable)
+        sent = await sender.deliver_one(Send(uid, "Question", ((Button("Yes", "x:1"),),)))
+        assert sent is not None
+        bare = await sender.deliver_one(EditButtons(uid, sent.message_id))
+        again = await sender.deliver_one(EditButtons(uid, sent.message_id))
+        missing = await sender.deliver_one(Edit(uid, 999, "✓ Yes"))
+        no_buttons = await sender.deliver_one(EditButtons(uid, 998))
+    finally:
+        await bot.shutdown()
+    assert bare is not None and again is None and missing is None and no_buttons is None
+    assert [(m.text, m.buttons) for m in emu.bot_messages(uid)] == [("Question", [])]
+    assert any("message to edit not found" in d for _, _, d in emu.errors)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
