@@ -133,5 +133,10 @@ async def test_introductions_name_only_commands_that_work(emu: Emulator, launch:
     for language, person in people.items():
         intro = await emu.wait_for(person.uid, contains="🤝")
         t = bot.core.t(language)
+        next_step = t(
+            "Next: send /availability to give your weekly availability, "
+            "then /meet to plan your first meeting."
+        )
+        assert next_step in intro.text, language
         assert named(intro.text) == {"availability", "meet"}, (language, intro.text)
         assert named(intro.text) <= working, (language, intro.text)
