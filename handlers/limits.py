@@ -32,14 +32,13 @@ class _Window:
         self.window = window
         self.sent: deque[float] = deque()
 
-    def free_at(self, now: float, limit: int | None = None) -> float:
+    def free_at(self, now: float) -> float:
         """When the next send may go (now if a slot is free)."""
         while self.sent and self.sent[0] <= now - self.window:
             self.sent.popleft()
-        limit = self.limit if limit is None else limit
-        if len(self.sent) < limit:
+        if len(self.sent) < self.limit:
             return now
-        return self.sent[len(self.sent) - limit] + self.window
+        return self.sent[len(self.sent) - self.limit] + self.window
 
 
 class RateLimiter:
@@ -50,29 +49,33 @@ class RateLimiter:
     wait. So the per-chat window (which counts every send) holds back bulk sends only; a 429
     on a chat pauses everything sent to it.
 
-    Interactive replies go first: a bulk send waits while any interactive send waits, and bulk
-    traffic never takes the last `reserve` slots of the window, so a long queue of
-    introductions never makes a person wait for her next question. A 429 pauses sends to its
-    chat for `retry_after`; 429s on two chats close together pause every send.
+    Interactive replies go first: a bulk send waits while any interactive send waits. Bulk
+    sends (the outbox, broadcasts) are also paced evenly, one every `window / limit` seconds,
+    never in a burst: a long queue of them keeps the window full without ever taking a whole
+    second's slots at once, so a person's next question waits at most one interval (35 ms) for
+    a slot, and a broadcast runs at the limit (28.5 a second) when nobody else is chatting. A
+    429 pauses sends to its chat for `retry_after`; 429s on two chats close together, or
+    `pause_all`, pause every send.
 
-    The defaults keep a margin of one message and 50 ms for the time a request takes to
-    reach Telegram; per chat, bulk gets a burst of 4 then one a second.
+    The defaults keep a margin of 50 ms for the time a request takes to reach Telegram (its
+    30 in any second is 30 in any 1.05 s here), and paced bulk sends never put more than 29
+    in any second; per chat, bulk gets a burst of 4 then one a second.
     """
 
     def __init__(
         self,
-        limit: int = 29,
+        limit: int = 30,
         window: float = 1.05,
         per_chat: int = 4,
         chat_window: float = 4.0,
-        reserve: int = 4,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._overall = _Window(limit, window)
         self._per_chat = per_chat
         self._chat_window = chat_window
-        self._reserve = min(reserve, limit - 1)
+        self._interval = window / limit
+        self._bulk_next = 0.0
         self._chats: dict[int, _Window] = {}
         self._chat_paused: dict[int, float] = {}
         self._paused_until = 0.0
@@ -89,13 +92,12 @@ class RateLimiter:
         return window
 
     def _ready_at(self, chat_id: int | None, bulk: bool, now: float) -> float:
-        limit = self._overall.limit - self._reserve if bulk else None
-        at = max(self._paused_until, self._overall.free_at(now, limit))
+        at = max(self._paused_until, self._overall.free_at(now))
         if chat_id is not None:
             at = max(at, self._chat_paused.get(chat_id, 0.0))
             if bulk:  # replies are paced by the person herself; what we push is paced here
                 at = max(at, self._chat(chat_id).free_at(now))
-        return at
+        return max(at, self._bulk_next) if bulk else at
 
     async def wait(self, chat_id: int | None = None, bulk: bool = False) -> None:
         """Waits for a free slot for this chat (interactive before bulk) and takes it."""
@@ -108,6 +110,9 @@ class RateLimiter:
                     at = self._ready_at(chat_id, bulk, now)
                     if at <= now and not (bulk and self._interactive_waiting):
                         self._overall.sent.append(now)
+                        if bulk:  # on a fixed beat: a late wake-up does not slow the beat
+                            base = max(self._bulk_next, now - self._interval)
+                            self._bulk_next = base + self._interval
                         if chat_id is not None:
                             self._chat(chat_id).sent.append(now)
                         self._forget_idle(now)
@@ -134,10 +139,15 @@ class RateLimiter:
         if chat_id is not None:
             self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
 
-    def paused(self, chat_id: int) -> float:
-        """Seconds until this chat may be sent to again because of a 429 (0 when it may)."""
+    def pause_all(self, retry_after: float) -> None:
+        """Pauses every send for `retry_after` seconds (Telegram's bot-wide flood control)."""
+        self._paused_until = max(self._paused_until, self._clock() + retry_after)
+
+    def paused(self, chat_id: int | None = None) -> float:
+        """Seconds until this chat (or, with None, any chat) may be sent to again (0: now)."""
         now = self._clock()
-        return max(self._paused_until, self._chat_paused.get(chat_id, 0.0), now) - now
+        chat = self._chat_paused.get(chat_id, 0.0) if chat_id is not None else 0.0
+        return max(self._paused_until, chat, now) - now
 
     def _forget_idle(self, now: float) -> None:
         if len(self._chats) < 4096:

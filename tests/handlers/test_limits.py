@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from handlers.limits import RateLimiter
 
@@ -45,15 +46,19 @@ async def test_one_chat_gets_a_short_burst_then_about_one_a_second() -> None:
     for _ in range(8):
         await limits.wait(42, bulk=True)
         sent.append(time.now)
-    assert sent[:4] == [0.0] * 4
-    assert sent[4:] == [4.0] * 4, "the next four wait for the first four to leave the window"
+    assert sent[3] < 0.2, "four go at once (paced like any bulk send)"
+    assert [round(s - b, 6) for s, b in zip(sent[4:], sent, strict=False)] == [4.0] * 4, (
+        "the next four wait for the first four to leave the window"
+    )
+    before = time.now
     await limits.wait(43, bulk=True)
-    assert time.now == 4.0, "another chat is not held back by the first one's limit"
+    assert time.now - before < 0.1, "another chat is not held back by the first one's limit"
+    before = time.now
     for _ in range(6):
         await limits.wait(42)
-    assert time.now == 4.0, "replies to her own messages are not held back"
+    assert time.now == before, "replies to her own messages are not held back"
     await limits.wait(42, bulk=True)
-    assert time.now == 8.0, "but they count: what is pushed to her waits for them"
+    assert time.now >= sent[-1] + 4.0, "but they count: what is pushed to her waits for them"
 
 
 async def test_a_429_pauses_its_chat_only_and_two_chats_pause_everything() -> None:
@@ -73,23 +78,56 @@ async def test_a_429_pauses_its_chat_only_and_two_chats_pause_everything() -> No
     assert time.now - start >= 5.0
 
 
-async def test_interactive_replies_go_before_bulk_and_bulk_leaves_room() -> None:
+async def test_interactive_replies_go_before_waiting_bulk() -> None:
     time = FakeTime()
-    limits = limiter(time, limit=10, window=1.0, reserve=3)
+    limits = limiter(time, limit=10, window=1.0)
     order: list[str] = []
 
     async def send(kind: str, chat: int) -> None:
         await limits.wait(chat, bulk=kind == "bulk")
         order.append(kind)
 
-    for chat in range(7):  # bulk fills what it may of the window: 10 - 3 reserved
-        await send("bulk", 100 + chat)
-    assert order == ["bulk"] * 7
+    for chat in range(10):
+        await send("reply", chat)  # the window is full
     waiting = asyncio.create_task(send("bulk", 200))
     await asyncio.sleep(0)
-    assert not waiting.done(), "bulk never takes the reserved slots"
-    for chat in range(3):
-        await send("reply", chat)
-    assert order[7:10] == ["reply"] * 3, "interactive replies use the reserve at once"
+    assert not waiting.done()
+    await send("reply", 99)
+    assert order[-1] == "reply", "a reply goes before a bulk send that waited longer"
     await waiting
     assert order[-1] == "bulk"
+
+
+async def test_bulk_is_paced_evenly_at_close_to_the_limit_never_in_bursts() -> None:
+    time = FakeTime()
+    limits = limiter(time)  # the defaults: 30 in any 1.05 s
+    sent = []
+    for chat in range(600):
+        await limits.wait(chat, bulk=True)
+        sent.append(time.now)
+    interval = 1.05 / 30
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= interval - 1e-9, "never two bulk sends closer than one interval"
+    assert 599 / (sent[-1] - sent[0]) >= 28.0, "sustained close to Telegram's limit"
+    for index, instant in enumerate(sent):  # a margin under Telegram's 30 in any second
+        assert len([other for other in sent[: index + 1] if other > instant - 1.0]) <= 29
+
+
+async def test_a_reply_waits_at_most_one_interval_behind_a_saturating_broadcast() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+    for chat in range(100):
+        await limits.wait(chat, bulk=True)
+    asked = time.now + 0.01  # she answers between two bulk sends
+    time.now = asked
+    await limits.wait(5000)
+    assert time.now - asked <= 1.05 / 30 + 1e-9
+
+
+async def test_a_pause_for_everyone_holds_every_chat() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+    limits.pause_all(5)
+    assert limits.paused() == 5 and limits.paused(7) == 5
+    await limits.wait(7)
+    assert time.now >= 5.0
