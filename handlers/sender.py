@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.runtime.replies import Edit, Keyboard, Reply, Send, Toast, fit
+from bot.runtime.replies import PHOTO, Edit, Keyboard, Reply, Send, SendMedia, Toast, fit
 from handlers.limits import RateLimiter, seconds_of
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,15 @@ class Sender:
                 reply_markup=markup(reply.keyboard),
             )
             return result if isinstance(result, Message) else None
+        if isinstance(reply, SendMedia):
+            send = self.bot.send_photo if reply.kind == PHOTO else self.bot.send_document
+            return await send(
+                reply.chat_id,
+                reply.file_id,
+                caption=reply.caption or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(reply.keyboard),
+            )
         return await self.bot.send_document(
             reply.chat_id,
             InputFile(reply.content, filename=reply.filename),
