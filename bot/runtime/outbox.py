@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import aiosqlite
 
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
+from bot.runtime.leases import gone, new_owner, stamp, wall
 from bot.runtime.people import iso
-from bot.runtime.replies import Button, Edit, Send, SendDocument, fit
+from bot.runtime.replies import Button, Send, SendDocument, fit
 
 Owed = Send | SendDocument
 T = TypeVar("T")
@@ -71,31 +69,6 @@ def _decode(chat_id: int, body: str) -> Owed:
     return Send(chat_id, data["text"], keyboard)
 
 
-def _gone(owner: str, me: str) -> bool:
-    """Whether a lease owner (host:pid:id) is an instance on this machine that has ended."""
-    host, _, rest = owner.partition(":")
-    pid, _, _instance = rest.partition(":")
-    if host != socket.gethostname() or not pid.isdigit() or owner == me:
-        return False
-    if int(pid) == os.getpid():
-        return True  # an earlier instance in this same process (restarted in place)
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _wall() -> datetime:
-    return datetime.now(UTC)
-
-
-def _stamp(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 async def put_in(
     conn: aiosqlite.Connection,
     clock: Clock,
@@ -104,7 +77,7 @@ async def put_in(
 ) -> None:
     """Stores messages to send inside the caller's open write transaction."""
     messages = [  # a long message is owed in parts, each fitting Telegram's limits
-        part for message in messages for part in fit(message) if not isinstance(part, Edit)
+        part for message in messages for part in fit(message) if isinstance(part, Owed)
     ]
     if not messages:
         return
@@ -131,7 +104,7 @@ class Outbox:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+        self.owner = new_owner()
 
     async def recover(self) -> int:
         """Frees the leases of instances on this machine that are no longer running.
@@ -143,7 +116,7 @@ class Outbox:
             "SELECT DISTINCT lease_owner FROM outbox WHERE status = 'pending'"
             " AND lease_owner IS NOT NULL"
         )
-        dead = [row["lease_owner"] for row in rows if _gone(row["lease_owner"], self.owner)]
+        dead = [row["lease_owner"] for row in rows if gone(row["lease_owner"], self.owner)]
         if not dead:
             return 0
         async with self.db.write() as conn:
@@ -165,7 +138,7 @@ class Outbox:
         holds a live lease on it; a chat with an older row still waiting for its retry time
         is skipped, so one person's messages keep their order.
         """
-        now = _wall()
+        now = wall()
         async with self.db.write() as conn:
             rows = await self.db.rows(
                 conn,
@@ -176,12 +149,12 @@ class Outbox:
                 "  AND e.chat_id = o.chat_id AND e.id < o.id"
                 "  AND (e.not_before > ? OR e.lease_until > ?))"
                 " ORDER BY id LIMIT ?",
-                (_stamp(now), _stamp(now), _stamp(now), _stamp(now), limit),
+                (stamp(now), stamp(now), stamp(now), stamp(now), limit),
             )
             if rows:
                 await conn.executemany(
                     "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id = ?",
-                    [(self.owner, _stamp(now + LEASE), row["id"]) for row in rows],
+                    [(self.owner, stamp(now + LEASE), row["id"]) for row in rows],
                 )
         program_now = self.clock.now()
         return [
@@ -210,7 +183,7 @@ class Outbox:
             await conn.execute(
                 "UPDATE outbox SET attempts = attempts + 1, not_before = ?, error = ?,"
                 " lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                (_stamp(_wall() + timedelta(seconds=delay)), error, parcel_id, self.owner),
+                (stamp(wall() + timedelta(seconds=delay)), error, parcel_id, self.owner),
             )
 
     async def postpone(self, parcel_id: int, delay: float) -> None:
@@ -219,7 +192,7 @@ class Outbox:
             await conn.execute(
                 "UPDATE outbox SET not_before = ?, lease_owner = NULL, lease_until = NULL"
                 " WHERE id = ? AND lease_owner = ?",
-                (_stamp(_wall() + timedelta(seconds=delay)), parcel_id, self.owner),
+                (stamp(wall() + timedelta(seconds=delay)), parcel_id, self.owner),
             )
 
     async def release(self, parcel_ids: Sequence[int]) -> None:
