@@ -24,7 +24,7 @@ import aiosqlite
 
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
-from bot.runtime.leases import gone, new_owner, stamp, wall
+from bot.runtime.leases import LeasedRows, stamp, wall
 from bot.runtime.people import iso
 from bot.runtime.replies import Button, Send, SendDocument, fit
 
@@ -98,33 +98,11 @@ class Parcel:
     expired: bool
 
 
-class Outbox:
+class Outbox(LeasedRows):
     """The outbox table: storing, claiming under a lease, and recording what became of a row."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
-        self.owner = new_owner()
-
-    async def recover(self) -> int:
-        """Frees the leases of instances on this machine that are no longer running.
-
-        A bot killed in the middle of a send leaves its rows leased; its restart should not
-        wait for the lease to run out. Returns how many rows were freed.
-        """
-        rows = await self.db.fetchall(
-            "SELECT DISTINCT lease_owner FROM outbox WHERE status = 'pending'"
-            " AND lease_owner IS NOT NULL"
-        )
-        dead = [row["lease_owner"] for row in rows if gone(row["lease_owner"], self.owner)]
-        if not dead:
-            return 0
-        async with self.db.write() as conn:
-            cursor = await conn.executemany(
-                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?",
-                [(owner,) for owner in dead],
-            )
-        return cursor.rowcount
+        super().__init__(db, clock, "outbox")
 
     async def put(self, messages: Sequence[Owed], expires_at: datetime | None = None) -> None:
         """Stores messages to send, in a transaction of their own."""
@@ -167,44 +145,6 @@ class Outbox:
             )
             for row in rows
         ]
-
-    async def settle(self, parcel_id: int, status: str, error: str | None = None) -> None:
-        """Records what finally became of a row (sent, unreachable, refused, expired)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = ?, sent_at = ?, error = ?, lease_owner = NULL,"
-                " lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                (status, iso(self.clock), error, parcel_id, self.owner),
-            )
-
-    async def retry(self, parcel_id: int, delay: float, error: str) -> None:
-        """Puts a row back for a later attempt, after `delay` seconds."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, not_before = ?, error = ?,"
-                " lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                (stamp(wall() + timedelta(seconds=delay)), error, parcel_id, self.owner),
-            )
-
-    async def postpone(self, parcel_id: int, delay: float) -> None:
-        """Puts a row back untried until `delay` seconds from now (its chat is paused)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE outbox SET not_before = ?, lease_owner = NULL, lease_until = NULL"
-                " WHERE id = ? AND lease_owner = ?",
-                (stamp(wall() + timedelta(seconds=delay)), parcel_id, self.owner),
-            )
-
-    async def release(self, parcel_ids: Sequence[int]) -> None:
-        """Gives back leased rows that were not attempted (stopping, or a chat paused)."""
-        if not parcel_ids:
-            return
-        async with self.db.write() as conn:
-            await conn.executemany(
-                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL"
-                " WHERE id = ? AND lease_owner = ?",
-                [(parcel_id, self.owner) for parcel_id in parcel_ids],
-            )
 
     async def counts(self) -> dict[str, int]:
         """How many rows are in each state (for tests, stats and benchmarks)."""
