@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.broadcasts.audiences import Audiences
+from bot.broadcasts.delivery import Deliveries
+from bot.broadcasts.service import REMINDER, START, Broadcasts
+from bot.broadcasts.view import reminders_for
 from bot.onboarding.service import Onboarding
 from bot.pairing.service import Pairing
 from bot.review.service import Review
@@ -41,6 +45,9 @@ class Core:
     review: Review
     stats: Stats
     timers: Timers
+    audiences: Audiences
+    broadcasts: Broadcasts
+    deliveries: Deliveries
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -84,6 +91,10 @@ async def build_core(
     onboarding = Onboarding(db, clock, form)
     timers = Timers(db, clock)
     timers.register(FORGET_UPDATES, forget_updates(clock))
+    audiences = Audiences(db, settings.admins)
+    broadcasts = Broadcasts(db, clock, audiences, settings.reminders)
+    timers.register(START, broadcasts.on_start)
+    timers.register(REMINDER, broadcasts.on_reminder(reminders_for(books, settings.timezone)))
     return Core(
         settings=settings,
         db=db,
@@ -100,4 +111,7 @@ async def build_core(
         review=Review(db, clock, onboarding),
         stats=Stats(db, clock, form),
         timers=timers,
+        audiences=audiences,
+        broadcasts=broadcasts,
+        deliveries=Deliveries(db, clock, broadcasts),
     )
