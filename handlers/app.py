@@ -11,8 +11,9 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
 from bot.core import Core
 from bot.runtime.replies import Send, stale
-from handlers import common, menu, onboarding, pairing, review, staff, stats
+from handlers import broadcasts, common, menu, onboarding, pairing, review, staff, stats
 from handlers.base import Context, Deps
+from handlers.broadcaster import Broadcaster
 from handlers.courier import Courier
 from handlers.inbox import Poller, Workers
 from handlers.sender import Sender
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 # Updates still running when the bot is told to stop get this long to finish; the rest are
 # handled again at the next start. With the courier and the poller, stopping takes < 5 s.
 STOP_GRACE = 2.5
-MODULES = (onboarding, pairing, review, staff, stats, common)
+MODULES = (onboarding, pairing, review, staff, stats, broadcasts, common)
 
 
 def file_url(api_url: str) -> str:
@@ -49,7 +50,8 @@ def build_application(core: Core) -> tuple[Application, Deps, Workers]:  # type:
         .build()
     )
     sender = Sender(app.bot, core.people.mark_unreachable)
-    deps = Deps(core, sender, Courier(sender, core.outbox))
+    courier = Courier(sender, core.outbox)
+    deps = Deps(core, sender, courier, Broadcaster(sender, core, courier.wake))
     for module in MODULES:
         module.register(app, deps)
 
@@ -99,12 +101,13 @@ async def serve(core: Core, stop: asyncio.Event) -> None:
         log.info("polling as @%s", app.bot.username)
         courier = asyncio.create_task(deps.courier.run(stop))
         timers = asyncio.create_task(core.timers.run(stop))
+        broadcaster = asyncio.create_task(deps.broadcaster.run(stop))
         try:
             await Poller(app, core.inbox, workers, core.settings.poll_timeout).run(stop)
         finally:
             stop.set()
             await workers.stop(grace=STOP_GRACE)
-            await asyncio.gather(courier, timers)
+            await asyncio.gather(courier, timers, broadcaster)
     finally:
         if app.running:
             await app.stop()
