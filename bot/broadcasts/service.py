@@ -136,10 +136,12 @@ class Broadcasts:
         )
         return _broadcast(rows[0], versions)
 
-    async def find(self, broadcast_id: int) -> Broadcast | None:
+    async def find(
+        self, broadcast_id: int, conn: aiosqlite.Connection | None = None
+    ) -> Broadcast | None:
         """A broadcast, or None for an id that names none (old or forged buttons)."""
         try:
-            return await self.get(broadcast_id)
+            return await self.get(broadcast_id, conn)
         except LookupError:
             return None
 
@@ -221,8 +223,8 @@ class Broadcasts:
         if at <= self.clock.now():
             return PAST
         async with self.db.write(update_id) as conn:
-            broadcast = await self.get(broadcast_id, conn)
-            if broadcast.status != DRAFT or not broadcast.versions:
+            broadcast = await self.find(broadcast_id, conn)
+            if broadcast is None or broadcast.status != DRAFT or not broadcast.versions:
                 return GONE
             if broadcast.event is not None and broadcast.event.start <= at:
                 return EVENT_FIRST
@@ -252,8 +254,8 @@ class Broadcasts:
         """
         try:
             async with self.db.write(update_id) as conn:
-                broadcast = await self.get(broadcast_id, conn)
-                if broadcast.status != DRAFT or not broadcast.versions:
+                broadcast = await self.find(broadcast_id, conn)
+                if broadcast is None or broadcast.status != DRAFT or not broadcast.versions:
                     return GONE
                 if broadcast.event is not None and broadcast.event.end <= self.clock.now():
                     return OVER
