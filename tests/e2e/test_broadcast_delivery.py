@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,9 @@ async def test_a_403_is_reported_unreachable_not_retried_and_left_out_next_time(
     ) == (sorted(blocked))
     menu = await nadia.send("/broadcast", expect="Who should receive it")
     assert "Everyone · 26" in str(menu.buttons), menu.buttons
+    await Person(emu, blocked[0]).send("/help", expect="/start")  # she writes again
+    menu = await nadia.send("/broadcast", expect="Who should receive it")
+    assert "Everyone · 27" in str(menu.buttons), "reachable again once she writes"
 
 
 async def test_a_429_pauses_all_sending_for_its_retry_after(
@@ -159,3 +163,26 @@ async def test_a_part_that_failed_is_sent_again_without_the_parts_before_it(
         texts = [m for m in emu.bot_messages(uid) if "Round table soon" in m.text]
         calendars = [m for m in emu.bot_messages(uid) if m.document is not None]
         assert (len(texts), len(calendars)) == (1, 1), uid
+
+
+async def test_a_second_429_on_one_row_pauses_that_chat_only_and_progress_shows_the_rate(
+    emu: Emulator, launch: Launch, tmp_path: Path
+) -> None:
+    db = tmp_path / "passerelle.db"
+    nadia, uids = await _broadcast(emu, launch, db, 120)
+    await compose(nadia, "Everyone", "Throttled announcement")
+    slow = uids[0]  # the first row sent: its 429s come first
+    emu.fault("sendMessage", slow, status=429, retry_after=2, times=2)
+    pressed = datetime.now(UTC)
+    await nadia.tap("Send now")
+    await emu.wait_for(nadia.uid, contains="finished", timeout=30)
+    others = sorted(
+        (m.date - pressed).total_seconds() for u in uids[1:] for m in emu.bot_messages(u)
+    )
+    [hers] = [(m.date - pressed).total_seconds() for m in emu.bot_messages(slow)]
+    assert len(others) == 119 and hers >= 3.9, "her chat waited out both pauses"
+    after_pause = [wait for wait in others if wait >= 2.5]
+    gaps = [b - a for a, b in itertools.pairwise(after_pause)]
+    assert after_pause and max(gaps) < 1.0, "the others went on during her second pause"
+    shown = [p.get("text", "") for method, p in emu.requests if method == "editMessageText"]
+    assert any("messages a second, about" in text and "left" in text for text in shown)
