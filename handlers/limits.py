@@ -8,6 +8,7 @@ interactive reply or a background outbox message, takes its slot here first.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -17,11 +18,53 @@ Sleep = Callable[[float], Awaitable[None]]
 
 # A 429 on a second chat this soon after one on another chat means the bot-wide limit was hit.
 GLOBAL_429_WINDOW = 2.0
+# A send still unanswered this long after it went counts as seen by Telegram then (a hanging
+# request must not hold every other send back).
+MAX_TRANSIT = 0.25
 
 
 def seconds_of(delay: timedelta | float) -> float:
     """A `retry_after` in seconds (PTB gives a timedelta or a number, by its settings)."""
     return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+
+
+class Slot:
+    """One send's place in the overall window: when it went, and when Telegram answered it."""
+
+    __slots__ = ("answered", "taken")
+
+    def __init__(self, taken: float) -> None:
+        self.taken = taken
+        self.answered: float | None = None
+
+    def seen_by(self) -> float:
+        """The latest instant Telegram can have received it: its answer (or MAX_TRANSIT on)."""
+        latest = self.taken + MAX_TRANSIT
+        return latest if self.answered is None else min(self.answered, latest)
+
+
+class _Arrivals:
+    """The overall window, on Telegram's side: at most `limit` sends in any `window` seconds.
+
+    Telegram counts a send when it arrives, somewhere between the moment it went and its
+    answer. Counting each from its answer (not from when it went) keeps the limit however
+    long requests take on the way: a process or network stall that bunches requests up
+    delays their answers too, and so the sends after them.
+    """
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.slots: deque[Slot] = deque()
+
+    def free_at(self, now: float) -> float:
+        """When the next send may go (now if a slot is free)."""
+        while self.slots and self.slots[0].seen_by() <= now - self.window:
+            self.slots.popleft()
+        if len(self.slots) < self.limit:
+            return now
+        older = itertools.islice(self.slots, 0, len(self.slots) - self.limit + 1)
+        return max(slot.seen_by() for slot in older) + self.window
 
 
 class _Window:
@@ -53,25 +96,25 @@ class RateLimiter:
     sends (the outbox, broadcasts) are also paced evenly, one every `window / limit` seconds,
     never in a burst: a long queue of them keeps the window full without ever taking a whole
     second's slots at once, so a person's next question waits at most one interval (35 ms) for
-    a slot, and a broadcast runs at the limit (28.5 a second) when nobody else is chatting. A
+    a slot, and a broadcast runs at the limit (29 a second) when nobody else is chatting. A
     429 pauses sends to its chat for `retry_after`; 429s on two chats close together, or
     `pause_all`, pause every send.
 
-    The defaults keep a margin of 50 ms for the time a request takes to reach Telegram (its
-    30 in any second is 30 in any 1.05 s here), and paced bulk sends never put more than 29
-    in any second; per chat, bulk gets a burst of 4 then one a second.
+    Each send counts in the overall window from Telegram's answer to it (see `_Arrivals`),
+    so the window holds on Telegram's side too; the defaults keep 20 ms on top. Paced bulk
+    sends then run at about 29 a second; per chat, bulk gets a burst of 4 then one a second.
     """
 
     def __init__(
         self,
         limit: int = 30,
-        window: float = 1.05,
+        window: float = 1.02,
         per_chat: int = 4,
         chat_window: float = 4.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self._overall = _Window(limit, window)
+        self._overall = _Arrivals(limit, window)
         self._per_chat = per_chat
         self._chat_window = chat_window
         self._interval = window / limit
@@ -99,8 +142,11 @@ class RateLimiter:
                 at = max(at, self._chat(chat_id).free_at(now))
         return max(at, self._bulk_next) if bulk else at
 
-    async def wait(self, chat_id: int | None = None, bulk: bool = False) -> None:
-        """Waits for a free slot for this chat (interactive before bulk) and takes it."""
+    async def wait(self, chat_id: int | None = None, bulk: bool = False) -> Slot:
+        """Waits for a free slot for this chat (interactive before bulk) and takes it.
+
+        Tell `answered(slot)` when Telegram answers the send.
+        """
         if not bulk:
             self._interactive_waiting += 1
         try:
@@ -109,14 +155,15 @@ class RateLimiter:
                     now = self._clock()
                     at = self._ready_at(chat_id, bulk, now)
                     if at <= now and not (bulk and self._interactive_waiting):
-                        self._overall.sent.append(now)
+                        slot = Slot(now)
+                        self._overall.slots.append(slot)
                         if bulk:  # on a fixed beat: a late wake-up does not slow the beat
                             base = max(self._bulk_next, now - self._interval)
                             self._bulk_next = base + self._interval
                         if chat_id is not None:
                             self._chat(chat_id).sent.append(now)
                         self._forget_idle(now)
-                        return
+                        return slot
                 # Sleep outside the lock: other chats whose slot is free go meanwhile.
                 await self._sleep(max(at - now, 0.01))
         finally:
@@ -138,6 +185,10 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, until)
         if chat_id is not None:
             self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), until)
+
+    def answered(self, slot: Slot) -> None:
+        """Records that Telegram answered a send (it was received by then)."""
+        slot.answered = self._clock()
 
     def pause_all(self, retry_after: float) -> None:
         """Pauses every send for `retry_after` seconds (Telegram's bot-wide flood control)."""

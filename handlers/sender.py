@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.runtime.replies import PHOTO, Edit, Keyboard, Reply, Send, SendMedia, Toast, fit
-from handlers.limits import RateLimiter, seconds_of
+from handlers.limits import RateLimiter, Slot, seconds_of
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,9 @@ class Sender:
 
     async def attempt(self, reply: Reply, bulk: bool = False) -> Attempt:
         """Sends once, after waiting for a slot; says what happened in Telegram's terms."""
-        await self.limiter.wait(reply.chat_id, bulk)
+        slot = await self.limiter.wait(reply.chat_id, bulk)
         try:
-            return Attempt(Status.SENT, await self._call(reply))
+            return Attempt(Status.SENT, await self._answered(reply, slot))
         except RetryAfter as error:
             seconds = seconds_of(error.retry_after)
             log.warning("429 from Telegram for a chat: pausing it %.0f s", seconds)
@@ -112,6 +112,13 @@ class Sender:
             return Attempt(Status.REFUSED, reason=error.message)
         except (TimedOut, NetworkError) as error:
             return Attempt(Status.RETRY, reason=f"{type(error).__name__}: {error.message}")
+
+    async def _answered(self, reply: Reply, slot: Slot) -> Message | None:
+        """The call, its answer's time told to the limiter (error or not)."""
+        try:
+            return await self._call(reply)
+        finally:
+            self.limiter.answered(slot)
 
     async def _call(self, reply: Reply) -> Message | None:
         if isinstance(reply, Send):
