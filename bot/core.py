@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.broadcasts.announcement import reminders_for
 from bot.broadcasts.audiences import Audiences
 from bot.broadcasts.delivery import Deliveries
 from bot.broadcasts.service import REMINDER, START, Broadcasts
-from bot.broadcasts.view import reminders_for
 from bot.onboarding.service import Onboarding
 from bot.pairing.service import Pairing
 from bot.review.service import Review

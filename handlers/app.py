@@ -11,7 +11,17 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler
 
 from bot.core import Core
 from bot.runtime.replies import Send, stale
-from handlers import broadcasts, common, menu, onboarding, pairing, review, staff, stats
+from handlers import (
+    broadcasts,
+    common,
+    event_answers,
+    menu,
+    onboarding,
+    pairing,
+    review,
+    staff,
+    stats,
+)
 from handlers.base import Context, Deps
 from handlers.broadcaster import Broadcaster
 from handlers.courier import Courier
@@ -23,7 +33,7 @@ log = logging.getLogger(__name__)
 # Updates still running when the bot is told to stop get this long to finish; the rest are
 # handled again at the next start. With the courier and the poller, stopping takes < 5 s.
 STOP_GRACE = 2.5
-MODULES = (onboarding, pairing, review, staff, stats, broadcasts, common)
+MODULES = (onboarding, pairing, review, staff, stats, broadcasts, event_answers, common)
 
 
 def file_url(api_url: str) -> str:

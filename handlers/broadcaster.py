@@ -22,9 +22,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 
+from bot.broadcasts.announcement import recipient_messages
 from bot.broadcasts.delivery import Parcel
 from bot.broadcasts.model import FAILED, SENT, STOPPED, UNREACHABLE, Broadcast, Tally
-from bot.broadcasts.view import ended, progress, recipient_messages, report
+from bot.broadcasts.view import ended, progress, report
 from bot.core import Core
 from bot.runtime.outbox import Owed
 from bot.runtime.replies import Edit, Reply, Send
@@ -103,8 +104,10 @@ class Broadcaster:
             return 0
         parcels = await self.deliveries.claim(CLAIM)
         for parcel in parcels:
-            if parcel.broadcast_id not in self._broadcasts:  # just started: show it at once
-                await self._show(await self._broadcast(parcel.broadcast_id))
+            if parcel.broadcast_id not in self._broadcasts:
+                broadcast = await self._broadcast(parcel.broadcast_id)
+                if broadcast.control is None:  # started by its timer: show it at once
+                    await self._show(broadcast)
             queue.put_nowait(parcel)
         return len(parcels)
 

@@ -1,6 +1,6 @@
 """/broadcast: staff write an announcement, see it as recipients will, send it now or later.
 
-Also the Going / Not going buttons every recipient of an event gets. Staff steps are buttons
+Staff steps are buttons
 (re-checked as staff on every press) and typed answers awaited as pending inputs: the
 announcement, a translation, the time of a schedule, an event's title, time and place.
 """
@@ -8,7 +8,8 @@ announcement, a translation, the time of a schedule, an event's title, time and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from telegram import Message, MessageEntity, Update
 from telegram.ext import (
@@ -20,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.broadcasts.announcement import recipient_messages
 from bot.broadcasts.audiences import CHOOSING, SEGMENTS, Audience
 from bot.broadcasts.formatting import Entity, to_html
 from bot.broadcasts.model import DRAFT, Broadcast, Event, Media, Version
@@ -27,7 +29,6 @@ from bot.broadcasts.service import EMPTY, EVENT_FIRST, OK, OVER, PAST
 from bot.broadcasts.times import BadTime, parse_local, parse_span
 from bot.broadcasts.view import (
     ADD_EVENT,
-    ANSWER,
     BACK,
     CANCEL,
     CHANGE_TEXT,
@@ -44,8 +45,6 @@ from bot.broadcasts.view import (
     SKIP,
     STOP,
     TRANSLATE,
-    answer_keyboard,
-    answered,
     audience_menu,
     bad_time,
     choice_menu,
@@ -57,7 +56,6 @@ from bot.broadcasts.view import (
     listing,
     place_prompt,
     progress,
-    recipient_messages,
     scheduled,
     span_prompt,
     text_prompt,
@@ -67,7 +65,7 @@ from bot.broadcasts.view import (
     translation_prompt,
     when_prompt,
 )
-from bot.runtime.callbacks import BadCallback, decode, to_int
+from bot.runtime.callbacks import BadCallback, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.i18n import escape
 from bot.runtime.inputs import INPUT_LIFETIME, PendingInput
@@ -81,7 +79,6 @@ from bot.runtime.replies import (
     Response,
     Send,
     Toast,
-    fit,
     stale,
 )
 from handlers.base import Context, Deps, Turn, respond, staff_only, turn
@@ -145,11 +142,15 @@ def _own(keyboard: Keyboard) -> list[str]:
 
 
 def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
-    """Adds /broadcast, its buttons, its typed answers, and the answers to events."""
+    """Adds /broadcast, its buttons and its typed answers."""
     core = deps.core
 
     def zone(now: Turn) -> str:
         return local_zone(now.person, core.settings.timezone)
+
+    def example(now: Turn) -> str:
+        """A date a week from her today, as she would type it."""
+        return example_date(core.clock.now().astimezone(ZoneInfo(zone(now))).date())
 
     def message_id(update: Update) -> int | None:
         query = update.callback_query
@@ -231,9 +232,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         found = await draft(now, broadcast_id)
         if isinstance(found, Response):
             return found
-        today = core.clock.now().astimezone(UTC).date()
         if action == SCHEDULE:
-            text, keyboard = when_prompt(now.t, broadcast_id, zone(now), example_date(today))
+            text, keyboard = when_prompt(now.t, broadcast_id, zone(now), example(now))
             await expect(now, WHEN, {"id": broadcast_id}, keyboard)
         elif action == ADD_EVENT:
             text, keyboard = title_prompt(now.t, broadcast_id)
@@ -411,7 +411,6 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     async def answer_input(now: Turn, pending: PendingInput, message: Message) -> Response:
         broadcast_id = int(pending.payload["id"])
         text = (message.text or "").strip()
-        today = core.clock.now().astimezone(UTC).date()
         if pending.kind == TEXT:
             return await take_text(now, pending, message)
         if not text:
@@ -421,7 +420,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         if pending.kind == TITLE:
             if len(text) > TITLE_LIMIT:
                 return Response.text(now.chat_id, too_long(now.t, TITLE_LIMIT))
-            reply, keyboard = span_prompt(now.t, broadcast_id, zone(now), example_date(today))
+            reply, keyboard = span_prompt(now.t, broadcast_id, zone(now), example(now))
             await expect(now, SPAN, {"id": broadcast_id, "title": text}, keyboard)
             return Response([Send(now.chat_id, reply, keyboard)])
         if pending.kind == SPAN:
@@ -452,11 +451,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         return Response(await preview(now, broadcast, None if first else language))
 
     async def take_when(now: Turn, broadcast_id: int, text: str) -> Response:
-        today = core.clock.now().astimezone(UTC).date()
         try:
             at = parse_local(text, zone(now))
         except BadTime as error:
-            reply = bad_time(now.t, zone(now), example_date(today), False, error.missing)
+            reply = bad_time(now.t, zone(now), example(now), False, error.missing)
             return Response.text(now.chat_id, reply)
         outcome = await core.broadcasts.schedule(
             now.person.user_id, broadcast_id, at, now.update_id
@@ -475,11 +473,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
 
     async def take_span(now: Turn, pending: PendingInput, text: str) -> Response:
         broadcast_id = int(pending.payload["id"])
-        today = core.clock.now().astimezone(UTC).date()
         try:
             start, end = parse_span(text, zone(now))
         except BadTime as error:
-            reply = bad_time(now.t, zone(now), example_date(today), True, error.missing)
+            reply = bad_time(now.t, zone(now), example(now), True, error.missing)
             return Response.text(now.chat_id, reply)
         if start <= core.clock.now():
             return Response.text(now.chat_id, in_the_past(now.t))
@@ -488,61 +485,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         await expect(now, PLACE, payload, keyboard)
         return Response([Send(now.chat_id, reply, keyboard)])
 
-    async def answer(update: Update, context: Context) -> None:
-        """Going / Not going, pressed by a recipient of an event."""
-        query = update.callback_query
-        assert query is not None
-        now = await turn(deps, update)
-        try:
-            fields = decode(query.data, ANSWER, 2)
-            broadcast_id, going = to_int(fields[0]), fields[1] == "1"
-            if fields[1] not in ("0", "1"):
-                raise BadCallback(fields[1])
-        except BadCallback:
-            await respond(deps, update, Response(toast=stale(now.t)))
-            return
-        try:
-            outcome = await core.broadcasts.answer(
-                now.person.user_id, broadcast_id, going, now.update_id
-            )
-        except DuplicateUpdate:
-            outcome = OK
-        broadcast = await core.broadcasts.find(broadcast_id)
-        if broadcast is None or broadcast.event is None:
-            response = Response(toast=stale(now.t))
-        elif outcome == OVER:
-            response = Response(toast=Toast(now.t.plain("This event is over.")))
-        elif outcome != OK:
-            preview_only = Toast(now.t.plain("This is a preview: recipients answer here."))
-            staff = await core.staff.is_staff(now.person.user_id)
-            response = Response(toast=preview_only if staff else stale(now.t))
-        else:
-            response = Response(toast=Toast(answered(now.t, going)))
-            shown = message_id(update)
-            if shown is not None:
-                response.replies += await answered_message(now, broadcast, shown)
-        await respond(deps, update, response)
-
-    async def answered_message(now: Turn, broadcast: Broadcast, shown: int) -> list[Reply]:
-        """Her event message again, with her answer marked on its buttons."""
-        answer_now = await core.broadcasts.answer_of(now.person.user_id, broadcast.id)
-        stamp = broadcast.started_at or core.clock.now()
-        messages = recipient_messages(
-            now.t, broadcast, now.person.language, now.chat_id, zone(now), stamp, answer_now
-        )
-        for message in messages:
-            if isinstance(message, Send) and message.keyboard:
-                last = fit(message)[-1]
-                assert isinstance(last, Send)
-                keyboard = answer_keyboard(now.t, broadcast.id, answer_now)
-                return [Edit(now.chat_id, shown, last.text, keyboard)]
-        return []
-
     private = filters.ChatType.PRIVATE
     content = filters.TEXT | filters.PHOTO | filters.Document.ALL
     app.add_handler(CommandHandler("broadcast", staff_only(deps, show), private))
     app.add_handler(CallbackQueryHandler(staff_only(deps, press), pattern=f"^{NAMESPACE}:"))
-    app.add_handler(CallbackQueryHandler(answer, pattern=f"^{ANSWER}:"))
     app.add_handler(MessageHandler(private & content & ~filters.COMMAND, typed), group=INPUT_GROUP)
 
 

@@ -1,4 +1,5 @@
-"""How broadcasts read (no I/O): to staff while writing and sending them, to each recipient."""
+"""How broadcasts read to staff (no I/O): choosing the audience, the prompts, the preview's
+controls, the schedule, progress, reports and the list."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from babel.dates import format_timedelta
 
+from bot.broadcasts.announcement import when_text, zone_words
 from bot.broadcasts.audiences import (
     APPLICANTS,
     COHORT,
@@ -22,8 +24,6 @@ from bot.broadcasts.audiences import (
 from bot.broadcasts.model import (
     DONE,
     FAILED,
-    GOING,
-    NOT_GOING,
     SCHEDULED,
     SENDING,
     SENT,
@@ -31,20 +31,15 @@ from bot.broadcasts.model import (
     UNREACHABLE,
     Broadcast,
     Event,
-    Recipient,
     Tally,
 )
-from bot.broadcasts.service import RemindTell
 from bot.runtime.callbacks import encode
-from bot.runtime.i18n import N_, Catalogs, Html, Translator, escape, isolate
-from bot.runtime.ics import CalendarEvent, ics
-from bot.runtime.outbox import Owed
-from bot.runtime.replies import Button, Keyboard, Reply, Send, SendDocument, SendMedia
+from bot.runtime.i18n import N_, Html, Translator, escape, isolate
+from bot.runtime.replies import Button, Keyboard
 from bot.stats.view import country_name
 from dialogs.loader import Form
 
 NAMESPACE = "bc"
-ANSWER = "bca"
 SEGMENT = "seg"
 MENU = "menu"
 PICK = "pick"
@@ -210,10 +205,6 @@ def translation_prompt(t: Translator, language: str, broadcast_id: int) -> tuple
     return text, ((_back(t, broadcast_id),),)
 
 
-def _zone_words(t: Translator, zone: str) -> str:
-    return escape(t.zone_city(zone))
-
-
 def example_date(today: dt.date) -> str:
     """A date a week from today, as staff type it (2027-02-03)."""
     return (today + dt.timedelta(days=7)).isoformat()
@@ -225,7 +216,7 @@ def when_prompt(t: Translator, broadcast_id: int, zone: str, date: str) -> tuple
     text = t(
         "When should it go out? Type the date and time in your time zone ({city}), "
         "for example <code>{example}</code>.",
-        city=Html(_zone_words(t, zone)),
+        city=Html(zone_words(t, zone)),
         example=example,
     )
     return text, ((_back(t, broadcast_id),),)
@@ -245,7 +236,7 @@ def span_prompt(t: Translator, broadcast_id: int, zone: str, date: str) -> tuple
     text = t(
         "When is it? Type the date, the start and the end in your time zone ({city}), "
         "for example <code>{example}</code>.",
-        city=Html(_zone_words(t, zone)),
+        city=Html(zone_words(t, zone)),
         example=example,
     )
     return text, ((_back(t, broadcast_id),),)
@@ -268,7 +259,7 @@ def bad_time(t: Translator, zone: str, date: str, span: bool, missing: bool) -> 
     if missing:
         return t(
             "That time does not exist in {city}: the clocks change then. Please choose another.",
-            city=Html(_zone_words(t, zone)),
+            city=Html(zone_words(t, zone)),
         )
     return t(
         "I could not read that date and time. Please type it like <code>{example}</code>.",
@@ -292,82 +283,6 @@ def event_first(t: Translator) -> str:
 def too_long(t: Translator, limit: int) -> str:
     """An event title or place over its limit."""
     return t("Please keep it under {limit} characters.", limit=t.number(limit))
-
-
-def when_text(t: Translator, event: Event, zone: str) -> str:
-    """An event's start and end in a zone, with the zone's city."""
-    day = "yyyy-MM-dd"
-    same_day = t.datetime(event.end, zone, day) == t.datetime(event.start, zone, day)
-    end = t.time(event.end, zone) if same_day else t.datetime(event.end, zone)
-    return f"{t.datetime(event.start, zone)}\u2013{end} ({_zone_words(t, zone)})"
-
-
-def _event_block(t: Translator, event: Event, zone: str) -> str:
-    lines = [f"📅 <b>{isolate(event.title)}</b>", f"🕑 {when_text(t, event, zone)}"]
-    if event.place:
-        lines.append(f"📍 {isolate(event.place)}")
-    lines.append(t("Will you come?"))
-    return "\n".join(lines)
-
-
-def answer_keyboard(t: Translator, broadcast_id: int, answer: str | None) -> Keyboard:
-    """Going / Not going, the chosen one marked."""
-    going = ("✅ " if answer == GOING else "") + t.plain("Going")
-    not_going = ("✅ " if answer == NOT_GOING else "") + t.plain("Not going")
-    return (
-        (
-            Button(going, encode(ANSWER, broadcast_id, 1)),
-            Button(not_going, encode(ANSWER, broadcast_id, 0)),
-        ),
-    )
-
-
-def calendar_file(broadcast: Broadcast, event: Event, stamp: dt.datetime) -> bytes:
-    """The event's .ics (UTC times; the same UID for every recipient)."""
-    link = event.link
-    return ics(
-        CalendarEvent(
-            uid=f"broadcast-{broadcast.id}@passerelle",
-            start=event.start,
-            end=event.end,
-            summary=event.title,
-            stamp=stamp,
-            url=link,
-            location=None if link else event.place,
-        )
-    )
-
-
-def recipient_messages(
-    t: Translator,
-    broadcast: Broadcast,
-    language: str,
-    chat_id: int,
-    zone: str,
-    stamp: dt.datetime,
-    answer: str | None = None,
-) -> list[Reply]:
-    """What one recipient receives: the photo or document, the text, the event and its .ics.
-
-    Each in her language (her version of the text, else the first) and the event in her zone.
-    Without an event, a photo or document carries the text as its caption.
-    """
-    text = broadcast.version_for(language).html
-    event = broadcast.event
-    messages: list[Reply] = []
-    if broadcast.media is not None:
-        caption = "" if event else text
-        messages.append(SendMedia(chat_id, broadcast.media.kind, broadcast.media.file_id, caption))
-        if event is None:
-            return messages
-        text = ""
-    if event is None:
-        return [Send(chat_id, text)]
-    block = _event_block(t, event, zone)
-    body = f"{text}\n\n{block}" if text else block
-    messages.append(Send(chat_id, body, answer_keyboard(t, broadcast.id, answer)))
-    messages.append(SendDocument(chat_id, "event.ics", calendar_file(broadcast, event, stamp)))
-    return messages
 
 
 def _version_line(t: Translator, broadcast: Broadcast, language: str, count: int) -> str:
@@ -439,12 +354,12 @@ def scheduled(
             "🕑 <b>Broadcast #{id} is scheduled</b> for {when} ({city}), to {audience}.",
             id=broadcast.id,
             when=t.datetime(at, zone),
-            city=Html(_zone_words(t, zone)),
+            city=Html(zone_words(t, zone)),
             audience=Html(audience_name(t, form, broadcast.audience)),
         ),
         t("Recipients receive it at their local time:"),
         *(
-            f"• {_zone_words(t, code)}: {t.datetime(at, code)} — {people(t, n)}"
+            f"• {zone_words(t, code)}: {t.datetime(at, code)} — {people(t, n)}"
             for code, n in zones.items()
         ),
     ]
@@ -599,45 +514,6 @@ def listing(
             if broadcast.event is not None:
                 lines.append(_answers_line(t, broadcast.event, tally))
     return "\n".join(lines), tuple(rows)
-
-
-def reminder(t: Translator, event: Event, zone: str, lead: dt.timedelta) -> str:
-    """A reminder of an event to someone going to it."""
-    lines = [
-        t(
-            "⏰ <b>Reminder</b>: {title} starts {when}.",
-            title=Html(isolate(event.title)),
-            when=format_timedelta(lead, add_direction=True, locale=t.locale),
-        ),
-        f"🕑 {when_text(t, event, zone)}",
-    ]
-    if event.place:
-        lines.append(f"📍 {isolate(event.place)}")
-    return "\n".join(lines)
-
-
-def reminders_for(books: Catalogs, default_zone: str) -> RemindTell:
-    """Renders an event's reminders, each in the recipient's language and zone."""
-
-    def tell(
-        broadcast: Broadcast, event: Event, lead: dt.timedelta, going: Sequence[Recipient]
-    ) -> list[Owed]:
-        return [
-            Send(
-                person.user_id,
-                reminder(books.get(person.language), event, person.timezone or default_zone, lead),
-            )
-            for person in going
-        ]
-
-    return tell
-
-
-def answered(t: Translator, going: bool) -> str:
-    """The toast after Going or Not going."""
-    if going:
-        return t.plain("Thank you! You are going; a reminder will come before it starts.")
-    return t.plain("Thank you for letting us know.")
 
 
 def gone(t: Translator) -> str:
