@@ -20,7 +20,7 @@ Sleep = Callable[[float], Awaitable[None]]
 GLOBAL_429_WINDOW = 2.0
 # A send still unanswered this long after it went counts as seen by Telegram then (a hanging
 # request must not hold every other send back).
-MAX_TRANSIT = 0.25
+MAX_TRANSIT = 1.0
 
 
 def seconds_of(delay: timedelta | float) -> float:
@@ -101,14 +101,14 @@ class RateLimiter:
     `pause_all`, pause every send.
 
     Each send counts in the overall window from Telegram's answer to it (see `_Arrivals`),
-    so the window holds on Telegram's side too; the defaults keep 20 ms on top. Paced bulk
+    so the window holds on Telegram's side too; the defaults keep 5 ms on top. Paced bulk
     sends then run at about 29 a second; per chat, bulk gets a burst of 4 then one a second.
     """
 
     def __init__(
         self,
         limit: int = 30,
-        window: float = 1.02,
+        window: float = 1.005,
         per_chat: int = 4,
         chat_window: float = 4.0,
         clock: Callable[[], float] = time.monotonic,
