@@ -186,3 +186,22 @@ async def test_a_second_429_on_one_row_pauses_that_chat_only_and_progress_shows_
     assert after_pause and max(gaps) < 1.0, "the others went on during her second pause"
     shown = [p.get("text", "") for method, p in emu.requests if method == "editMessageText"]
     assert any("messages a second, about" in text and "left" in text for text in shown)
+
+
+async def test_someone_answering_the_questionnaire_meanwhile_gets_each_reply_within_a_second(
+    emu: Emulator, launch: Launch, tmp_path: Path
+) -> None:
+    db = tmp_path / "passerelle.db"
+    nadia, uids = await _broadcast(emu, launch, db, 300)
+    await compose(nadia, "Everyone", "Busy announcement")
+    await nadia.tap("Send now")
+    await _until(lambda: sum(received(emu, uids, "Busy").values()) >= 20)
+    awa = new_person(emu, "Awa")
+    steps = ("/start", "I agree", "partner country", "Senegal", "1 to 3 years", "Technology")
+    waits = []
+    for index, step in enumerate(steps):
+        started = time.monotonic()
+        await (awa.send(step) if index == 0 else awa.press(step))
+        waits.append(time.monotonic() - started)
+    assert sum(received(emu, uids, "Busy").values()) < 300, "she answered during the broadcast"
+    assert max(waits) < 1.0, waits
