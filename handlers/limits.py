@@ -95,14 +95,15 @@ class RateLimiter:
     Interactive replies go first: a bulk send waits while any interactive send waits. Bulk
     sends (the outbox, broadcasts) are also paced evenly, one every `window / limit` seconds,
     never in a burst: a long queue of them keeps the window full without ever taking a whole
-    second's slots at once, so a person's next question waits at most one interval (35 ms) for
-    a slot, and a broadcast runs at the limit (29 a second) when nobody else is chatting. A
+    second's slots at once, so a person's next question waits about one interval (34 ms) for
+    a slot, and a broadcast runs at the limit (about 29 a second, less the time Telegram takes
+    to answer) when nobody else is chatting. A
     429 pauses sends to its chat for `retry_after`; 429s on two chats close together, or
     `pause_all`, pause every send.
 
     Each send counts in the overall window from Telegram's answer to it (see `_Arrivals`),
-    so the window holds on Telegram's side too; the defaults keep 5 ms on top. Paced bulk
-    sends then run at about 29 a second; per chat, bulk gets a burst of 4 then one a second.
+    so the window holds on Telegram's side too; the defaults keep 5 ms on top. Per chat, bulk
+    gets a burst of 4 then one a second.
     """
 
     def __init__(
