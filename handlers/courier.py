@@ -126,13 +126,14 @@ class Courier:
 
 
 async def settle_safely(step: Callable[[], Awaitable[None]]) -> None:
-    """Records a row's fate, waiting out database errors: a sent row must not be sent again."""
+    """Records a row's fate (outbox or broadcast), waiting out database errors: a sent row
+    must not be sent again."""
     delay = 0.2
     while True:
         try:
             await step()
             return
         except (sqlite3.Error, OSError) as error:
-            log.error("outbox: could not record a delivery (%s); retrying", error)
+            log.error("could not record a delivery (%s); retrying", error)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
