@@ -47,8 +47,8 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context)
 
 
-def main() -> None:
-    """Polls the Bot API at PASSERELLE_API_URL with PASSERELLE_TOKEN."""
+def application() -> Application:  # type: ignore[type-arg]
+    """The bot, polling the Bot API at PASSERELLE_API_URL with PASSERELLE_TOKEN."""
     app = (
         Application.builder()
         .token(os.environ["PASSERELLE_TOKEN"])
@@ -59,7 +59,12 @@ def main() -> None:
     )
     app.add_handler(MessageHandler(filters.TEXT, reply))
     app.add_handler(CallbackQueryHandler(press))
-    app.run_polling(allowed_updates=["message", "callback_query"])
+    return app
+
+
+def main() -> None:
+    """Answers everyone until stopped."""
+    application().run_polling(allowed_updates=["message", "callback_query"])
 
 
 if __name__ == "__main__":

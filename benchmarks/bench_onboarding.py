@@ -42,13 +42,16 @@ MENTEE = (
 BASELINE = tuple(("send", "hello") if kind == "send" else ("press", "Yes") for kind, _ in MENTEE)
 
 
-async def _start(emu: Emulator, command: list[str], db: Path) -> asyncio.subprocess.Process:
+async def _start(
+    emu: Emulator, command: list[str], db: Path, extra: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "PASSERELLE_TOKEN": emu.token,
         "PASSERELLE_API_URL": emu.api_url,
         "PASSERELLE_DB": str(db),
         "PTB_TIMEDELTA": "1",
+        **(extra or {}),
     }
     seen = len(emu.requests)
     process = await asyncio.create_subprocess_exec(

@@ -30,7 +30,7 @@ configuration:
   PASSERELLE_DEFAULT_LANGUAGE  en, fr or es (default en)
   PASSERELLE_TIMEZONE          time zone of dates shown to staff (default America/Toronto)
   PASSERELLE_POLL_TIMEOUT      long-polling timeout in seconds (default 25)
-  PASSERELLE_REMINDERS         meeting reminder lead times (default 24h,1h)
+  PASSERELLE_REMINDERS         meeting and event reminder lead times (default 24h,1h)
   PASSERELLE_MEETING_URL       video link template with {code}
   PASSERELLE_PRIVACY_CONTACT   the privacy officer, shown by /privacy (name and e-mail)
   PASSERELLE_RETENTION_APPLICANTS    erase applications never paired after (default 730d)

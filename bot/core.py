@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.broadcasts.announcement import reminders_for
+from bot.broadcasts.audiences import Audiences
+from bot.broadcasts.delivery import Deliveries
+from bot.broadcasts.privacy import HOLDING as BROADCASTS_DATA
+from bot.broadcasts.service import REMINDER, START, Broadcasts
 from bot.meetings.availability import Availability
 from bot.meetings.followup import FollowUps
 from bot.meetings.privacy import HOLDING as MEETINGS_DATA
@@ -52,6 +57,9 @@ class Core:
     availability: Availability
     meetings: Meetings
     followups: FollowUps
+    audiences: Audiences
+    broadcasts: Broadcasts
+    deliveries: Deliveries
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -102,6 +110,7 @@ async def build_core(
     await db.open()
     privacy = Privacy(db, clock, books, settings)
     privacy.add(MEETINGS_DATA)
+    privacy.add(BROADCASTS_DATA)
     onboarding = Onboarding(db, clock, form, privacy)
     timers = Timers(db, clock)
     timers.register(FORGET_UPDATES, forget_updates(clock))
@@ -113,6 +122,10 @@ async def build_core(
     meetings = Meetings(db, clock, books, settings, rules, timers.wake)
     pairing = Pairing(db, clock)
     pairing.on_end.append(meetings.pair_ending)
+    audiences = Audiences(db, settings.admins)
+    broadcasts = Broadcasts(db, clock, audiences, settings.reminders)
+    timers.register(START, broadcasts.on_start)
+    timers.register(REMINDER, broadcasts.on_reminder(reminders_for(books, settings.timezone)))
     return Core(
         settings=settings,
         db=db,
@@ -133,4 +146,7 @@ async def build_core(
         availability=Availability(db, clock, settings.timezone),
         meetings=meetings,
         followups=FollowUps(db, clock, settings.timezone),
+        audiences=audiences,
+        broadcasts=broadcasts,
+        deliveries=Deliveries(db, clock, broadcasts),
     )

@@ -17,8 +17,21 @@ from telegram.ext import (
 
 from bot.core import Core
 from bot.runtime.replies import Send, stale
-from handlers import common, meetings, menu, onboarding, pairing, privacy, review, staff, stats
+from handlers import (
+    broadcasts,
+    common,
+    event_answers,
+    meetings,
+    menu,
+    onboarding,
+    pairing,
+    privacy,
+    review,
+    staff,
+    stats,
+)
 from handlers.base import Context, Deps
+from handlers.broadcaster import Broadcaster
 from handlers.courier import Courier
 from handlers.inbox import Poller, Workers
 from handlers.sender import Sender
@@ -30,7 +43,18 @@ log = logging.getLogger(__name__)
 # handled again at the next start. With the courier and the poller, stopping takes < 5 s.
 STOP_GRACE = 2.5
 SCOPE_GROUP = -100  # first of all: what is not from a person in a private chat goes no further
-MODULES = (privacy, onboarding, pairing, meetings, review, staff, stats, common)
+MODULES = (
+    privacy,
+    onboarding,
+    pairing,
+    meetings,
+    review,
+    staff,
+    stats,
+    broadcasts,
+    event_answers,
+    common,
+)
 
 
 def file_url(api_url: str) -> str:
@@ -57,7 +81,8 @@ def build_application(core: Core) -> tuple[Application, Deps, Workers]:  # type:
         .build()
     )
     sender = Sender(app.bot, core.people.mark_unreachable)
-    deps = Deps(core, sender, Courier(sender, core.outbox))
+    courier = Courier(sender, core.outbox)
+    deps = Deps(core, sender, courier, Broadcaster(sender, core, courier.wake))
 
     async def outside_private_chats(update: Update, context: Context) -> None:
         """Lets through only what a person sends in her private chat with the bot.
@@ -136,6 +161,7 @@ async def serve(core: Core, stop: asyncio.Event, webhook: bool = False) -> None:
             log.warning("could not prepare the bot (webhook, command menu): %s", error)
         courier = asyncio.create_task(deps.courier.run(stop))
         timers = asyncio.create_task(core.timers.run(stop))
+        broadcaster = asyncio.create_task(deps.broadcaster.run(stop))
         try:
             if webhook:
                 await WebhookReceiver(app, core.inbox, workers, core.settings).run(stop)
@@ -145,7 +171,7 @@ async def serve(core: Core, stop: asyncio.Event, webhook: bool = False) -> None:
         finally:
             stop.set()
             await workers.stop(grace=STOP_GRACE)
-            await asyncio.gather(courier, timers)
+            await asyncio.gather(courier, timers, broadcaster)
     finally:
         if app.running:
             await app.stop()

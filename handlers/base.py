@@ -13,6 +13,7 @@ from bot.core import Core
 from bot.runtime.i18n import Translator
 from bot.runtime.people import Person, Who
 from bot.runtime.replies import Response, Toast
+from handlers.broadcaster import Broadcaster
 from handlers.courier import Courier
 from handlers.sender import Sender
 
@@ -22,11 +23,12 @@ Callback = Callable[[Update, Context], Coroutine[Any, Any, Any]]
 
 @dataclass(frozen=True)
 class Deps:
-    """What handlers need: the core, the sender and the background courier."""
+    """What handlers need: the core, the sender, the background courier and broadcast runner."""
 
     core: Core
     sender: Sender
     courier: Courier
+    broadcaster: Broadcaster
 
 
 @dataclass(frozen=True)

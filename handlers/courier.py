@@ -78,21 +78,21 @@ class Courier:
         async with self._slots:
             for index, parcel in enumerate(queue):
                 if stop.is_set() or not await self._one(parcel, stop):
-                    await _settle_safely(
+                    await settle_safely(
                         partial(self.outbox.release, [p.id for p in queue[index + 1 :]])
                     )
                     if stop.is_set():
-                        await _settle_safely(partial(self.outbox.release, [parcel.id]))
+                        await settle_safely(partial(self.outbox.release, [parcel.id]))
                     return
 
     async def _one(self, parcel: Parcel, stop: asyncio.Event) -> bool:
         """Attempts one row; False when it must wait (the chat's later rows wait with it)."""
         if parcel.expired:
-            await _settle_safely(partial(self.outbox.settle, parcel.id, EXPIRED))
+            await settle_safely(partial(self.outbox.settle, parcel.id, EXPIRED))
             return True
         paused = self.sender.limiter.paused(parcel.message.chat_id)
         if paused > 0:  # a 429 paused this chat: come back then, without holding the lease
-            await _settle_safely(partial(self.outbox.postpone, parcel.id, paused))
+            await settle_safely(partial(self.outbox.postpone, parcel.id, paused))
             return False
         sending = asyncio.ensure_future(self.sender.attempt(parcel.message, bulk=True))
         stopping = asyncio.ensure_future(stop.wait())
@@ -105,13 +105,13 @@ class Courier:
             return False
         result = sending.result()
         if result.status == Status.SENT:
-            await _settle_safely(partial(self.outbox.settle, parcel.id, SENT))
+            await settle_safely(partial(self.outbox.settle, parcel.id, SENT))
             return True
         if result.status == Status.UNREACHABLE:
-            await _settle_safely(partial(self.outbox.settle, parcel.id, UNREACHABLE, result.reason))
+            await settle_safely(partial(self.outbox.settle, parcel.id, UNREACHABLE, result.reason))
             return True
         if result.status == Status.REFUSED:
-            await _settle_safely(partial(self.outbox.settle, parcel.id, REFUSED, result.reason))
+            await settle_safely(partial(self.outbox.settle, parcel.id, REFUSED, result.reason))
             return True
         delay = max(result.retry_after, backoff(parcel.attempts))
         log.warning(
@@ -121,18 +121,19 @@ class Courier:
             parcel.attempts + 2,
             delay,
         )
-        await _settle_safely(partial(self.outbox.retry, parcel.id, delay, result.reason))
+        await settle_safely(partial(self.outbox.retry, parcel.id, delay, result.reason))
         return False
 
 
-async def _settle_safely(step: Callable[[], Awaitable[None]]) -> None:
-    """Records a row's fate, waiting out database errors: a sent row must not be sent again."""
+async def settle_safely(step: Callable[[], Awaitable[None]]) -> None:
+    """Records a row's fate (outbox or broadcast), waiting out database errors: a sent row
+    must not be sent again."""
     delay = 0.2
     while True:
         try:
             await step()
             return
         except (sqlite3.Error, OSError) as error:
-            log.error("outbox: could not record a delivery (%s); retrying", error)
+            log.error("could not record a delivery (%s); retrying", error)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

@@ -12,8 +12,18 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.runtime.replies import Edit, EditButtons, Keyboard, Reply, Send, Toast, fit
-from handlers.limits import RateLimiter, seconds_of
+from bot.runtime.replies import (
+    PHOTO,
+    Edit,
+    EditButtons,
+    Keyboard,
+    Reply,
+    Send,
+    SendMedia,
+    Toast,
+    fit,
+)
+from handlers.limits import RateLimiter, Slot, seconds_of
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +117,11 @@ class Sender:
         self, reply: Reply, bulk: bool = False, tidy: bool = False, deadline: float | None = None
     ) -> Attempt:
         """Sends once, after waiting for a slot; says what happened in Telegram's terms."""
-        if not await self.limiter.wait(reply.chat_id, bulk, tidy, deadline):
+        slot = await self.limiter.wait(reply.chat_id, bulk, tidy, deadline)
+        if slot is None:
             return Attempt(Status.RETRY, reason="no slot in time")
         try:
-            return Attempt(Status.SENT, await self._call(reply))
+            return Attempt(Status.SENT, await self._answered(reply, slot))
         except RetryAfter as error:
             seconds = seconds_of(error.retry_after)
             log.warning("429 from Telegram for a chat: pausing it %.0f s", seconds)
@@ -134,6 +145,13 @@ class Sender:
             return Attempt(Status.REFUSED, reason=error.message)
         except (TimedOut, NetworkError) as error:
             return Attempt(Status.RETRY, reason=f"{type(error).__name__}: {error.message}")
+
+    async def _answered(self, reply: Reply, slot: Slot) -> Message | None:
+        """The call, its answer's time told to the limiter (error or not)."""
+        try:
+            return await self._call(reply)
+        finally:
+            self.limiter.answered(slot)
 
     async def _call(self, reply: Reply) -> Message | None:
         if isinstance(reply, Send):
@@ -160,6 +178,15 @@ class Sender:
                 reply_markup=markup(reply.keyboard),
             )
             return result if isinstance(result, Message) else None
+        if isinstance(reply, SendMedia):
+            send = self.bot.send_photo if reply.kind == PHOTO else self.bot.send_document
+            return await send(
+                reply.chat_id,
+                reply.file_id,
+                caption=reply.caption or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(reply.keyboard),
+            )
         return await self.bot.send_document(
             reply.chat_id,
             InputFile(reply.content, filename=reply.filename),

@@ -69,12 +69,13 @@ SINKS: dict[str, tuple[int, tuple[str, ...]]] = {
 }
 """Constructors of replies, and where their readable text goes."""
 
-_TAG = re.compile(r"</?[a-zA-Z][^<>]*>|\{[^{}]*\}|&[a-z]+;")
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*(?:>|$)|\{[^{}]*\}|&[a-z]+;")  # a tag (or its start)
 _PROSE = re.compile(r"[^\W\d_]+[ \u00a0]+[^\W\d_]{2,}|[^\W\d_]{2,}[ \u00a0]+[^\W\d_]")
 _LETTER = re.compile(r"[^\W\d_]")
 _SQL = re.compile(
     r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WHERE|FROM|VALUES|ORDER BY|AND|"
-    r"IN|NOT|IS NULL|ON CONFLICT|DO NOTHING|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|PRAGMA)\b"
+    r"IN|NOT|IS NULL|ON CONFLICT|DO NOTHING|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|PRAGMA|"
+    r"GROUP BY|HAVING|LIMIT|OFFSET|JOIN|UNION|CASE|COALESCE)\b"
 )
 
 

@@ -25,6 +25,7 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("review", N_("Review pending applications")),
     ("pair", N_("Pair a mentor and a mentee, or see suggestions")),
     ("unpair", N_("End a pairing")),
+    ("broadcast", N_("Send an announcement")),
     ("stats", N_("Program figures")),
     ("export", N_("Export applications as CSV")),
     ("staff", N_("Manage staff")),

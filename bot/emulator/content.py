@@ -99,6 +99,51 @@ def _explicit_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[s
     return kept
 
 
+_FORMATTING = frozenset(
+    {
+        "bold",
+        "italic",
+        "underline",
+        "strikethrough",
+        "spoiler",
+        "code",
+        "pre",
+        "text_link",
+        "custom_emoji",
+        "blockquote",
+        "expandable_blockquote",
+    }
+)
+
+
+def typed_entities(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Checks the formatting a person gave her message in the app; ValueError if impossible.
+
+    A Telegram app only makes formatting entities (links, mentions and commands are found by
+    Telegram itself), inside the text, with a valid link for a text_link.
+    """
+    total = utf16_len(text)
+    checked: list[dict[str, Any]] = []
+    for entity in entities:
+        kind = entity.get("type")
+        if kind not in _FORMATTING:
+            raise ValueError(f"an app cannot make a {kind!r} entity")
+        offset, length = entity.get("offset"), entity.get("length")
+        if not isinstance(offset, int) or not isinstance(length, int):
+            raise ValueError("an entity needs an integer offset and length")
+        if offset < 0 or length <= 0 or offset + length > total:
+            raise ValueError(f"entity {entity} is outside the text ({total} UTF-16 units)")
+        if kind == "text_link":
+            url = normalize_url(str(entity.get("url", "")))
+            if url is None:
+                raise ValueError(f"a text_link needs a valid url: {entity}")
+            entity = {**entity, "url": url}
+        if kind == "custom_emoji" and not str(entity.get("custom_emoji_id", "")).isdigit():
+            raise ValueError("a custom_emoji needs a numeric custom_emoji_id")
+        checked.append(dict(entity))
+    return checked
+
+
 def check_markup(markup: Any, *, inline_only: bool = False) -> dict[str, Any]:
     """Validates a reply_markup object like Telegram; returns it."""
     if not isinstance(markup, dict):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
@@ -123,12 +125,27 @@ class ControlRoutes:
         return web.json_response(self.emu.user(uid).to_json())
 
     async def send(self, request: web.Request) -> web.Response:
-        """POST /_emu/users/{id}/messages {text}."""
+        """POST /_emu/users/{id}/messages {text, entities?} or {photo (base64), caption?,
+        entities?} or {document (base64), filename, caption?, entities?}."""
         uid = self._uid(request)
         body = await self._body(request)
+        entities = body.get("entities")
         try:
-            message = await self.emu.send_text(uid, str(body.get("text") or ""))
-        except ValueError as err:
+            if entities is not None and not isinstance(entities, list):
+                raise ValueError("entities must be a list of MessageEntity objects")
+            if "photo" in body or "document" in body:
+                data = base64.b64decode(
+                    str(body.get("photo") or body.get("document")), validate=True
+                )
+                caption = str(body.get("caption") or "")
+                if "photo" in body:
+                    message = await self.emu.send_photo(uid, data, caption, entities)
+                else:
+                    name = str(body.get("filename") or "")
+                    message = await self.emu.send_document(uid, name, data, caption, entities)
+            else:
+                message = await self.emu.send_text(uid, str(body.get("text") or ""), entities)
+        except (ValueError, binascii.Error) as err:
             return _error(400, str(err))
         return web.json_response(message.to_json(), status=201)
 

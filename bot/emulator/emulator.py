@@ -31,6 +31,7 @@ Telegram's faults, for the tests of the delivery engine (see bot/emulator/faults
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import re
 from collections.abc import Callable
 from typing import Any
@@ -38,15 +39,24 @@ from typing import Any
 from aiohttp import web
 
 from bot.emulator.api import BotApi
+from bot.emulator.content import CAPTION_LIMIT, TEXT_LIMIT, typed_entities
 from bot.emulator.control import ControlRoutes
 from bot.emulator.faults import Fault, Faults, Hold
-from bot.emulator.messaging import UPLOAD_LIMIT
+from bot.emulator.messaging import PHOTO_LIMIT, UPLOAD_LIMIT, image_size
 from bot.emulator.objects import member_update, message_api
 from bot.emulator.rate import ChatRateLimit, RateLimit
 from bot.emulator.server import BotApiRoutes
 from bot.emulator.spec import load_spec
-from bot.emulator.state import CallbackResult, Clock, EmuMessage, EmuUser, State, SystemClock
-from bot.emulator.text import detect_entities, utf16_len
+from bot.emulator.state import (
+    CallbackResult,
+    Clock,
+    EmuDocument,
+    EmuMessage,
+    EmuUser,
+    State,
+    SystemClock,
+)
+from bot.emulator.text import detect_entities, trim, utf16_len
 
 DEFAULT_TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
@@ -248,12 +258,70 @@ class Emulator:
     def _message_api(self, message: EmuMessage) -> dict[str, Any]:
         return message_api(self.state, message, self.api.bot)
 
-    async def send_text(self, uid: int, text: str) -> EmuMessage:
-        """The person types and sends a text message (a blocked bot is unblocked first)."""
-        user = self.state.user(uid)
-        text = text.strip()
-        if not text or utf16_len(text) > 4096:
+    async def send_text(
+        self, uid: int, text: str, entities: list[dict[str, Any]] | None = None
+    ) -> EmuMessage:
+        """The person types and sends a text message (a blocked bot is unblocked first).
+
+        `entities` is the formatting she gave it in the app (bold, links...), in UTF-16 units
+        of `text`; Telegram adds the commands, mentions and links it finds.
+        """
+        text, found = self._typed(text, entities, TEXT_LIMIT)
+        if not text:
             raise ValueError("a message must have 1-4096 characters")
+        return await self._from_person(uid, text, found, document=None, photo=False)
+
+    async def send_photo(
+        self,
+        uid: int,
+        image: bytes,
+        caption: str = "",
+        entities: list[dict[str, Any]] | None = None,
+    ) -> EmuMessage:
+        """The person sends a picture (PNG, GIF, JPEG or WebP), with an optional caption."""
+        size = image_size(image)
+        if size is None:
+            raise ValueError("a photo must be a PNG, GIF, JPEG or WebP image")
+        if len(image) > PHOTO_LIMIT:
+            raise ValueError("a photo must be at most 10 MB")
+        caption, found = self._typed(caption, entities, CAPTION_LIMIT)
+        stored = self.state.store_file("photo", "photo.jpg", "image/jpeg", image, *size)
+        return await self._from_person(
+            uid, caption, found, document=None, photo=True, photo_file_id=stored.file_id
+        )
+
+    async def send_document(
+        self,
+        uid: int,
+        filename: str,
+        data: bytes,
+        caption: str = "",
+        entities: list[dict[str, Any]] | None = None,
+    ) -> EmuMessage:
+        """The person sends a file, with an optional caption."""
+        if not data or len(data) > UPLOAD_LIMIT or not filename.strip():
+            raise ValueError("a document needs a name and 1 byte to 50 MB of data")
+        caption, found = self._typed(caption, entities, CAPTION_LIMIT)
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        stored = self.state.store_file("document", filename, mime, data)
+        document = EmuDocument(stored.file_name, stored.mime_type, stored.data, stored.file_id)
+        return await self._from_person(uid, caption, found, document=document, photo=False)
+
+    @staticmethod
+    def _typed(
+        text: str, entities: list[dict[str, Any]] | None, limit: int
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """What Telegram keeps of a typed text: trimmed, checked, with the entities it finds."""
+        found = [*typed_entities(text, entities or []), *detect_entities(text)]
+        text, found = trim(text, found)
+        if utf16_len(text) > limit:
+            raise ValueError(f"a text or caption must have at most {limit} characters")
+        return text, found
+
+    async def _from_person(
+        self, uid: int, text: str, entities: list[dict[str, Any]], **fields: Any
+    ) -> EmuMessage:
+        user = self.state.user(uid)
         self.unblock(uid)
         user.started = True
         message = self.state.new_message(
@@ -261,10 +329,10 @@ class Emulator:
             from_bot=False,
             text=text,
             html=None,
-            entities=detect_entities(text),
+            entities=entities,
             reply_markup=None,
-            document=None,
-            photo=False,
+            is_caption=fields.get("document") is not None or bool(fields.get("photo")),
+            **fields,
         )
         self.state.push_update("message", self._message_api(message))
         await asyncio.sleep(0)

@@ -244,6 +244,62 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        7,
+        "broadcasts: drafts and versions, one row per recipient, answers to events",
+        (
+            """CREATE TABLE broadcasts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                created_by INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                audience_value TEXT,
+                status TEXT NOT NULL CHECK (status IN
+                    ('draft', 'scheduled', 'sending', 'stopped', 'done', 'cancelled')),
+                media_kind TEXT CHECK (media_kind IN ('photo', 'document')),
+                media_file_id TEXT,
+                event_title TEXT,
+                event_start TEXT,
+                event_end TEXT,
+                event_place TEXT,
+                scheduled_at TEXT,
+                started_at TEXT,
+                finished_at TEXT,
+                total INTEGER NOT NULL DEFAULT 0,
+                control_chat INTEGER,
+                control_message INTEGER
+            )""",
+            "CREATE INDEX broadcasts_open ON broadcasts(status) WHERE finished_at IS NULL",
+            """CREATE TABLE broadcast_versions (
+                broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+                language TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                html TEXT NOT NULL,
+                plain TEXT NOT NULL,
+                PRIMARY KEY (broadcast_id, language)
+            )""",
+            """CREATE TABLE broadcast_recipients (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL,
+                status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                    ('pending', 'sent', 'unreachable', 'failed', 'stopped')),
+                parts INTEGER NOT NULL DEFAULT 0,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                not_before TEXT,
+                lease_owner TEXT,
+                lease_until TEXT,
+                error TEXT,
+                sent_at TEXT,
+                rsvp TEXT CHECK (rsvp IN ('going', 'not_going')),
+                rsvp_at TEXT,
+                UNIQUE (broadcast_id, user_id)
+            )""",
+            "CREATE INDEX broadcast_recipients_pending ON broadcast_recipients(broadcast_id, id)"
+            " WHERE status = 'pending'",
+            "CREATE INDEX broadcast_recipients_person ON broadcast_recipients(user_id)",
+        ),
+    ),
+    Migration(
         8,
         "the message that shows the current question's buttons, to close it once answered",
         (

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import aiosqlite
 
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
+from bot.runtime.leases import LeasedRows, stamp, wall
 from bot.runtime.people import iso
 from bot.runtime.replies import Button, Send, SendDocument, fit
 
@@ -71,31 +69,6 @@ def _decode(chat_id: int, body: str) -> Owed:
     return Send(chat_id, data["text"], keyboard)
 
 
-def _gone(owner: str, me: str) -> bool:
-    """Whether a lease owner (host:pid:id) is an instance on this machine that has ended."""
-    host, _, rest = owner.partition(":")
-    pid, _, _instance = rest.partition(":")
-    if host != socket.gethostname() or not pid.isdigit() or owner == me:
-        return False
-    if int(pid) == os.getpid():
-        return True  # an earlier instance in this same process (restarted in place)
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def _wall() -> datetime:
-    return datetime.now(UTC)
-
-
-def _stamp(instant: datetime) -> str:
-    return instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 async def put_in(
     conn: aiosqlite.Connection,
     clock: Clock,
@@ -125,33 +98,11 @@ class Parcel:
     expired: bool
 
 
-class Outbox:
+class Outbox(LeasedRows):
     """The outbox table: storing, claiming under a lease, and recording what became of a row."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
-
-    async def recover(self) -> int:
-        """Frees the leases of instances on this machine that are no longer running.
-
-        A bot killed in the middle of a send leaves its rows leased; its restart should not
-        wait for the lease to run out. Returns how many rows were freed.
-        """
-        rows = await self.db.fetchall(
-            "SELECT DISTINCT lease_owner FROM outbox WHERE status = 'pending'"
-            " AND lease_owner IS NOT NULL"
-        )
-        dead = [row["lease_owner"] for row in rows if _gone(row["lease_owner"], self.owner)]
-        if not dead:
-            return 0
-        async with self.db.write() as conn:
-            cursor = await conn.executemany(
-                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?",
-                [(owner,) for owner in dead],
-            )
-        return cursor.rowcount
+        super().__init__(db, clock, "outbox")
 
     async def put(self, messages: Sequence[Owed], expires_at: datetime | None = None) -> None:
         """Stores messages to send, in a transaction of their own."""
@@ -165,7 +116,7 @@ class Outbox:
         holds a live lease on it; a chat with an older row still waiting for its retry time
         is skipped, so one person's messages keep their order.
         """
-        now = _wall()
+        now = wall()
         async with self.db.write() as conn:
             rows = await self.db.rows(
                 conn,
@@ -176,12 +127,12 @@ class Outbox:
                 "  AND e.chat_id = o.chat_id AND e.id < o.id"
                 "  AND (e.not_before > ? OR e.lease_until > ?))"
                 " ORDER BY id LIMIT ?",
-                (_stamp(now), _stamp(now), _stamp(now), _stamp(now), limit),
+                (stamp(now), stamp(now), stamp(now), stamp(now), limit),
             )
             if rows:
                 await conn.executemany(
                     "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id = ?",
-                    [(self.owner, _stamp(now + LEASE), row["id"]) for row in rows],
+                    [(self.owner, stamp(now + LEASE), row["id"]) for row in rows],
                 )
         program_now = self.clock.now()
         return [
@@ -195,43 +146,15 @@ class Outbox:
             for row in rows
         ]
 
-    async def settle(self, parcel_id: int, status: str, error: str | None = None) -> None:
+    async def settle(self, row_id: int, status: str, error: str | None = None) -> None:
         """Records what finally became of a row; its content is no longer kept, only its fate."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = ?, sent_at = ?, error = ?, lease_owner = NULL,"
-                " lease_until = NULL, body = '{}' WHERE id = ? AND lease_owner = ?",
-                (status, iso(self.clock), error, parcel_id, self.owner),
-            )
-
-    async def retry(self, parcel_id: int, delay: float, error: str) -> None:
-        """Puts a row back for a later attempt, after `delay` seconds."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE outbox SET attempts = attempts + 1, not_before = ?, error = ?,"
-                " lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
-                (_stamp(_wall() + timedelta(seconds=delay)), error, parcel_id, self.owner),
-            )
-
-    async def postpone(self, parcel_id: int, delay: float) -> None:
-        """Puts a row back untried until `delay` seconds from now (its chat is paused)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE outbox SET not_before = ?, lease_owner = NULL, lease_until = NULL"
-                " WHERE id = ? AND lease_owner = ?",
-                (_stamp(_wall() + timedelta(seconds=delay)), parcel_id, self.owner),
-            )
-
-    async def release(self, parcel_ids: Sequence[int]) -> None:
-        """Gives back leased rows that were not attempted (stopping, or a chat paused)."""
-        if not parcel_ids:
-            return
-        async with self.db.write() as conn:
-            await conn.executemany(
-                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL"
-                " WHERE id = ? AND lease_owner = ?",
-                [(parcel_id, self.owner) for parcel_id in parcel_ids],
-            )
+        await self._leased(
+            "status = ?, sent_at = ?, error = ?, body = '{}'",
+            row_id,
+            status,
+            iso(self.clock),
+            error,
+        )
 
     async def counts(self) -> dict[str, int]:
         """How many rows are in each state (for tests, stats and benchmarks)."""

@@ -59,7 +59,22 @@ class SendDocument:
     caption: str = ""
 
 
-Reply = Send | Edit | EditButtons | SendDocument
+PHOTO = "photo"
+DOCUMENT = "document"
+
+
+@dataclass(frozen=True)
+class SendMedia:
+    """A photo or document Telegram already keeps (sent again by its file_id), with a caption."""
+
+    chat_id: int
+    kind: str  # PHOTO or DOCUMENT
+    file_id: str
+    caption: str = ""
+    keyboard: Keyboard = ()
+
+
+Reply = Send | Edit | EditButtons | SendDocument | SendMedia
 
 
 def fit(reply: Reply) -> list[Reply]:
@@ -76,6 +91,13 @@ def fit(reply: Reply) -> list[Reply]:
     if isinstance(reply, SendDocument) and visible_length(reply.caption) > CAPTION_LIMIT:
         texts = split_html(reply.caption, TEXT_LIMIT)
         return [replace(reply, caption=""), *(Send(reply.chat_id, text) for text in texts)]
+    if isinstance(reply, SendMedia) and visible_length(reply.caption) > CAPTION_LIMIT:
+        *texts, last = split_html(reply.caption, TEXT_LIMIT)
+        return [
+            replace(reply, caption="", keyboard=()),
+            *(Send(reply.chat_id, text) for text in texts),
+            Send(reply.chat_id, last, reply.keyboard),
+        ]
     return [reply]
 
 

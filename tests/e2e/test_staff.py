@@ -83,7 +83,7 @@ async def test_add_by_username_promote_and_remove(emu: Emulator, launch: Launch)
     assert empty.text == fr.plain("There are no applications waiting for review. 🎉")
     refused = await nadia.send("/staff add 12345", expect=None)
     assert refused.text == fr.plain("Sorry, only admins can manage program staff.")
-    not_yet = await nadia.send("/broadcast", expect=None)
+    not_yet = await nadia.send("/checkins_now", expect=None)
     assert not_yet.text == fr.plain("This part of Passerelle is not available yet.")
 
     await admin.send("/staff admin @nadia_k", expect="is now admin")

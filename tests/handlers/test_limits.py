@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+from typing import Any
 
-from handlers.limits import RateLimiter
+from handlers.limits import MAX_TRANSIT, RateLimiter, Slot
 
 
 class FakeTime:
@@ -21,8 +23,24 @@ class FakeTime:
         await asyncio.sleep(0)
 
 
+class Limiter(RateLimiter):
+    """The limiter with sends Telegram answers at once (unless told otherwise)."""
+
+    async def wait(
+        self,
+        chat_id: int | None = None,
+        bulk: bool = False,
+        tidy: bool = False,
+        deadline: float | None = None,
+    ) -> Slot | None:
+        slot = await super().wait(chat_id, bulk, tidy, deadline)
+        if slot is not None:
+            self.answered(slot)
+        return slot
+
+
 def limiter(time: FakeTime, **options: float) -> RateLimiter:
-    return RateLimiter(clock=time.clock, sleep=time.sleep, **options)  # type: ignore[arg-type]
+    return Limiter(clock=time.clock, sleep=time.sleep, **options)  # type: ignore[arg-type]
 
 
 async def test_a_burst_goes_through_then_no_window_holds_more_than_the_limit() -> None:
@@ -45,15 +63,19 @@ async def test_one_chat_gets_a_short_burst_then_about_one_a_second() -> None:
     for _ in range(8):
         await limits.wait(42, bulk=True)
         sent.append(time.now)
-    assert sent[:4] == [0.0] * 4
-    assert sent[4:] == [4.0] * 4, "the next four wait for the first four to leave the window"
+    assert sent[3] < 0.2, "four go at once (paced like any bulk send)"
+    assert [round(s - b, 6) for s, b in zip(sent[4:], sent, strict=False)] == [4.0] * 4, (
+        "the next four wait for the first four to leave the window"
+    )
+    before = time.now
     await limits.wait(43, bulk=True)
-    assert time.now == 4.0, "another chat is not held back by the first one's limit"
+    assert time.now - before < 0.1, "another chat is not held back by the first one's limit"
+    before = time.now
     for _ in range(6):
         await limits.wait(42)
-    assert time.now == 4.0, "replies to her own messages are not held back"
+    assert time.now == before, "replies to her own messages are not held back"
     await limits.wait(42, bulk=True)
-    assert time.now == 8.0, "but they count: what is pushed to her waits for them"
+    assert time.now >= sent[-1] + 4.0, "but they count: what is pushed to her waits for them"
 
 
 async def test_a_429_pauses_its_chat_only_and_two_chats_pause_everything() -> None:
@@ -73,40 +95,100 @@ async def test_a_429_pauses_its_chat_only_and_two_chats_pause_everything() -> No
     assert time.now - start >= 5.0
 
 
-async def test_interactive_replies_go_before_bulk_and_bulk_leaves_room() -> None:
+async def test_interactive_replies_go_before_waiting_bulk() -> None:
     time = FakeTime()
-    limits = limiter(time, limit=10, window=1.0, reserve=3)
+    limits = limiter(time, limit=10, window=1.0)
     order: list[str] = []
 
     async def send(kind: str, chat: int) -> None:
         await limits.wait(chat, bulk=kind == "bulk")
         order.append(kind)
 
-    for chat in range(7):  # bulk fills what it may of the window: 10 - 3 reserved
-        await send("bulk", 100 + chat)
-    assert order == ["bulk"] * 7
+    for chat in range(10):
+        await send("reply", chat)  # the window is full
     waiting = asyncio.create_task(send("bulk", 200))
     await asyncio.sleep(0)
-    assert not waiting.done(), "bulk never takes the reserved slots"
-    for chat in range(3):
-        await send("reply", chat)
-    assert order[7:10] == ["reply"] * 3, "interactive replies use the reserve at once"
+    assert not waiting.done()
+    await send("reply", 99)
+    assert order[-1] == "reply", "a reply goes before a bulk send that waited longer"
     await waiting
     assert order[-1] == "bulk"
 
 
+async def test_bulk_is_paced_evenly_at_close_to_the_limit_never_in_bursts() -> None:
+    time = FakeTime()
+    limits = limiter(time)  # the defaults: 30 in any 1.005 s
+    sent = []
+    for chat in range(600):
+        await limits.wait(chat, bulk=True)
+        sent.append(time.now)
+    interval = 1.005 / 30
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= interval - 1e-9, "never two bulk sends closer than one interval"
+    assert 599 / (sent[-1] - sent[0]) >= 29.0, "sustained close to Telegram's limit"
+    for index, instant in enumerate(sent):  # Telegram's 30 in any second
+        assert len([other for other in sent[: index + 1] if other > instant - 1.0]) <= 30
+
+
+async def test_a_send_counts_from_telegrams_answer_not_from_when_it_went() -> None:
+    time = FakeTime()
+    limits = RateLimiter(limit=3, window=1.0, clock=time.clock, sleep=time.sleep)
+    slots = [await limits.wait() for _ in range(3)]
+    time.now = 0.2  # the answers come late: Telegram may have counted them as late
+    for slot in slots:
+        assert slot is not None  # no deadline: a slot always comes
+        limits.answered(slot)
+    await limits.wait()
+    assert time.now == 1.2
+
+
+async def test_a_send_never_answered_counts_as_seen_max_transit_after_it_went() -> None:
+    time = FakeTime()
+    limits = RateLimiter(limit=3, window=1.0, clock=time.clock, sleep=time.sleep)
+    for _ in range(3):
+        await limits.wait()  # hanging: no answer
+    await limits.wait()
+    assert time.now == 1.0 + MAX_TRANSIT, "a hanging request holds the others back that long"
+
+
+async def test_a_reply_waits_at_most_one_interval_behind_a_saturating_broadcast() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+    for chat in range(100):
+        await limits.wait(chat, bulk=True)
+    asked = time.now + 0.01  # she answers between two bulk sends
+    time.now = asked
+    await limits.wait(5000)
+    assert time.now - asked <= 1.005 / 30 + 1e-9
+
+
+async def test_a_pause_for_everyone_holds_every_chat() -> None:
+    time = FakeTime()
+    limits = limiter(time)
+    limits.pause_all(5)
+    assert limits.paused() == 5 and limits.paused(7) == 5
+    await limits.wait(7)
+    assert time.now >= 5.0
+
+
 async def test_tidy_edits_yield_to_replies_are_not_paced_per_chat_and_give_up_in_time() -> None:
     time = FakeTime()
-    limits = limiter(time, limit=10, window=1.0, reserve=3, per_chat=2, chat_window=4.0)
+    limits = limiter(time, limit=10, window=1.0, per_chat=2, chat_window=4.0)
     for _ in range(5):  # her own chat: tidy edits answer her action, no per-chat pacing
-        assert await limits.wait(42, tidy=True)
+        assert await limits.wait(42, tidy=True) is not None
     assert time.now == 0.0
-    for _ in range(2):
-        await limits.wait(42)
-    assert not await limits.wait(43, tidy=True, deadline=0.5), "the reserve is for replies"
+    for _ in range(5):
+        await limits.wait(42)  # the window is full now
+    assert await limits.wait(43, tidy=True, deadline=0.5) is None, "nothing free by then"
     assert time.now <= 0.5
-    reply = asyncio.create_task(limits.wait(44))
-    tidy = asyncio.create_task(limits.wait(45, tidy=True, deadline=5.0))
-    await asyncio.gather(reply, tidy)
-    assert tidy.result() is True and time.now == 1.0
+    order: list[str] = []
+
+    async def take(name: str, **options: Any) -> None:
+        assert await limits.wait(**options) is not None
+        order.append(name)
+
+    await asyncio.gather(
+        take("tidy", chat_id=45, tidy=True, deadline=60.0), take("reply", chat_id=44)
+    )
+    assert order == ["reply", "tidy"], "a waiting reply goes first"
     assert limits.now() == time.now

@@ -9,9 +9,10 @@ import pytest
 from telegram import Bot
 
 from bot.emulator import Emulator
-from bot.runtime.replies import Button, Edit, EditButtons, Send, Toast
+from bot.runtime.replies import DOCUMENT, PHOTO, Button, Edit, EditButtons, Send, SendMedia, Toast
 from handlers.limits import RateLimiter
 from handlers.sender import Sender
+from tests.emulator.test_settings_files import PNG
 
 
 @pytest.fixture
@@ -112,3 +113,32 @@ async def test_buttons_come_off_and_a_vanished_message_is_no_error(
     assert [(m.text, m.buttons) for m in emu.bot_messages(uid)] == [("Question", [])]
     assert any("message to edit not found" in d for _, _, d in emu.errors)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_a_photo_or_document_is_sent_again_by_file_id_a_long_caption_after_it(
+    emu: Emulator,
+) -> None:
+    nadia, awa = emu.add_user("Nadia"), emu.add_user("Awa")
+    await emu.send_text(awa, "hi")
+    photo = (await emu.send_photo(nadia, PNG, "poster")).photo_file_id
+    document = (await emu.send_document(nadia, "plan.pdf", b"%PDF-1.4")).document
+    assert photo is not None and document is not None
+
+    async def mark(user_id: int) -> None:
+        raise AssertionError("nobody is unreachable here")
+
+    keyboard = ((Button("Going", "x:1"),),)
+    bot = await _bot(emu)
+    try:
+        sender = Sender(bot, mark)
+        await sender.deliver([SendMedia(awa, PHOTO, photo, "<b>Round table</b>", keyboard)])
+        await sender.deliver([SendMedia(awa, DOCUMENT, document.file_id, "x" * 1500, keyboard)])
+    finally:
+        await bot.shutdown()
+    first, second, third = emu.bot_messages(awa)
+    assert first.photo_file_id == photo and first.text == "Round table"
+    assert first.entities == [{"type": "bold", "offset": 0, "length": 11}]
+    assert first.buttons == [["Going"]]
+    assert second.document is not None and second.document.filename == "plan.pdf"
+    assert second.text == "" and second.buttons == [], "a caption over 1,024 follows as text"
+    assert third.text == "x" * 1500 and third.buttons == [["Going"]]

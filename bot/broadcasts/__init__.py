@@ -1,0 +1,1 @@
+"""Broadcasts: staff announcements to everyone or a segment, with events and reports."""
