@@ -25,6 +25,14 @@ MENTEE = "mentee"
 NO_PREFERENCE = "any"
 OTHER_SECTOR = "other"
 FALLBACK_TIMEZONE = "UTC"
+READ_STEPS = (
+    Step.LANGUAGES,
+    Step.SECTOR,
+    Step.SECTOR_OTHER,
+    Step.COUNTRY,
+    Step.PROVINCE,
+    Step.DESTINATION,
+)
 MAX_CAPACITY = 20
 
 Fetch = Callable[[str, Sequence[Any]], Awaitable[list[Row]]]
@@ -183,11 +191,23 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# Active pairs counted on the two partial indexes (pairs_mentor, pairs_active_mentee): one
+# lookup each, where `mentor_id = ? OR mentee_id = ?` scanned every pair once per person.
 _PARTICIPANTS = (
     "SELECT p.*, a.role AS app_role, a.status AS app_status,"
-    " (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL"
-    "  AND (x.mentor_id = p.user_id OR x.mentee_id = p.user_id)) AS active_pairs"
+    " (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL AND x.mentor_id = p.user_id)"
+    " + (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL AND x.mentee_id = p.user_id)"
+    " AS active_pairs"
     " FROM people p JOIN applications a ON a.user_id = p.user_id"
+)
+# The answers pairing reads, for the same people: the filter runs again in the join, so the
+# query binds as many values as the filter, however many people match (SQLite refuses more
+# than 32,766 values in one statement).
+_ANSWERS = (
+    "SELECT p.user_id, x.step, x.value"
+    " FROM people p JOIN applications a ON a.user_id = p.user_id"
+    " JOIN answers x ON x.user_id = p.user_id"
+    f" AND x.step IN ({', '.join(repr(str(step)) for step in READ_STEPS)})"
 )
 
 
@@ -195,13 +215,15 @@ async def _participants(fetch: Fetch, where: str, params: Sequence[Any]) -> list
     rows = await fetch(f"{_PARTICIPANTS} WHERE {where}", params)
     if not rows:
         return []
-    ids = [row["user_id"] for row in rows]
-    answers: dict[int, dict[str, Any]] = {user_id: {} for user_id in ids}
-    marks = ",".join("?" * len(ids))
-    for answer in await fetch(
-        f"SELECT user_id, step, value FROM answers WHERE user_id IN ({marks})", ids
-    ):
-        answers[answer["user_id"]][answer["step"]] = _decode(answer["value"])
+    answers: dict[int, dict[str, Any]] = {row["user_id"]: {} for row in rows}
+    decoded: dict[str, Any] = {}  # a few hundred distinct values among thousands of answers
+    for user_id, step, text in await fetch(f"{_ANSWERS} WHERE {where}", params):
+        given = answers.get(user_id)
+        if given is None:  # someone who came to match between the two reads
+            continue
+        if text not in decoded:
+            decoded[text] = _decode(text)
+        given[step] = decoded[text]
     result = []
     for row in rows:
         given = answers[row["user_id"]]
