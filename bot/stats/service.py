@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.runtime.clock import Clock
-from bot.runtime.db import Database, DuplicateUpdate
+from bot.runtime.db import Database, DuplicateUpdate, Row
 from bot.runtime.i18n import Translator
 from bot.staff.service import audit
 from dialogs.loader import Form
@@ -56,27 +56,34 @@ class Stats:
 
     async def figures(self) -> Figures:
         """Counts applications (roles, countries and languages of submitted ones) and pairs."""
-        rows = await self.db.fetchall(
-            "SELECT a.status, a.role, a.submitted_at, p.language,"
-            " (SELECT value FROM answers WHERE user_id = a.user_id AND step = 'country') AS country"
-            " FROM applications a JOIN people p ON p.user_id = a.user_id"
-        )
-        by_status: Counter[str] = Counter(row["status"] for row in rows)
-        submitted = [row for row in rows if row["submitted_at"] is not None]
-        by_role: Counter[str] = Counter(row["role"] for row in submitted if row["role"])
-        by_country: Counter[str] = Counter()
-        for row in submitted:
-            if row["role"] == "mentor":
-                by_country[MENTOR_COUNTRY] += 1
-            elif row["country"] is not None:
-                by_country[str(json.loads(row["country"]))] += 1
-        by_language: Counter[str] = Counter(row["language"] for row in submitted)
+        # SQLite counts; a few dozen groups come back, never a row per application. Three
+        # plain passes (the status one on its covering index) cost less than one pass that
+        # groups by every column at once.
+        read = self.db.fetchall
+        by_status = _counts(await read("SELECT status, COUNT(*) FROM applications GROUP BY status"))
+        by_role: Counter[str] = Counter()
+        by_language: Counter[str] = Counter()
+        for role, language, count in await read(
+            "SELECT a.role, p.language, COUNT(*) FROM applications a"
+            " JOIN people p ON p.user_id = a.user_id"
+            " WHERE a.submitted_at IS NOT NULL GROUP BY a.role, p.language"
+        ):
+            if role:
+                by_role[role] += count
+            by_language[language] += count
+        by_country = Counter({MENTOR_COUNTRY: by_role["mentor"]})
+        for value, count in await read(
+            "SELECT c.value, COUNT(*) FROM applications a"
+            " JOIN answers c ON c.user_id = a.user_id AND c.step = 'country'"
+            " WHERE a.submitted_at IS NOT NULL AND a.role IS NOT 'mentor' GROUP BY c.value"
+        ):
+            by_country[str(json.loads(value))] += count
         pairs = await self.db.fetchone("SELECT COUNT(*) FROM pairs WHERE ended_at IS NULL")
         return Figures(
-            applications=len(rows),
+            applications=by_status.total(),
             by_status=by_status,
-            by_role=by_role,
-            by_country=by_country,
+            by_role=+by_role,
+            by_country=+by_country,
             by_language=by_language,
             active_pairs=int(pairs[0]) if pairs else 0,
         )
@@ -132,6 +139,11 @@ class Stats:
             return "; ".join(self._cell(t, step_id, item) for item in value)
         option = self.form.option(step_id, value) if isinstance(value, str) else None
         return t.plain(option.label) if option is not None else guard(str(value))
+
+
+def _counts(rows: list[Row]) -> Counter[str]:
+    """A counter from (key, count) rows."""
+    return Counter({key: count for key, count in rows})
 
 
 def guard(text: str) -> str:
