@@ -307,8 +307,9 @@ class Pairing:
 
     async def pairs_of(self, user_id: int) -> list[Pair]:
         """A person's active pairs, oldest first."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM pairs WHERE ended_at IS NULL AND (mentor_id = ? OR mentee_id = ?)"
+        rows = await self.db.fetchall(  # each half on its partial index (one OR would scan)
+            "SELECT * FROM pairs WHERE ended_at IS NULL AND mentor_id = ?"
+            " UNION ALL SELECT * FROM pairs WHERE ended_at IS NULL AND mentee_id = ?"
             " ORDER BY id",
             (user_id, user_id),
         )

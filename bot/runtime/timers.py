@@ -138,9 +138,11 @@ async def cancel_matching(
     """Cancels every open timer whose id starts with `prefix` ("meeting:42:"); how many."""
     if not prefix:
         raise ValueError("an empty prefix would cancel every timer")
+    # The range lets SQLite seek on the primary key; substr keeps the match exact.
     cursor = await conn.execute(
-        f"UPDATE timers SET cancelled_at = ? WHERE substr(id, 1, ?) = ? AND {OPEN}",
-        (_now_text(now), len(prefix), prefix),
+        "UPDATE timers SET cancelled_at = ? WHERE id >= ? AND id < ? || char(1114111)"
+        f" AND substr(id, 1, ?) = ? AND {OPEN}",
+        (_now_text(now), prefix, prefix, len(prefix), prefix),
     )
     return cursor.rowcount
 
