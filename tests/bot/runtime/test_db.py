@@ -299,3 +299,30 @@ async def test_a_read_after_a_commit_sees_it_while_other_reads_run(tmp_path: Pat
         assert all(seen), f"{seen.count(False)} reads missed their own commit"
     finally:
         await db.close()
+
+
+async def test_one_statement_commits_by_itself_after_any_open_transaction(
+    db: Database, tmp_path: Path
+) -> None:
+    await add_person(db, 1)
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def failing_transaction() -> None:
+        with pytest.raises(RuntimeError):
+            async with db.write() as conn:
+                await conn.execute("UPDATE people SET first_name = 'rolled back'")
+                entered.set()
+                await release.wait()
+                raise RuntimeError("rolled back")
+
+    transaction = asyncio.create_task(failing_transaction())
+    await entered.wait()
+    running = asyncio.create_task(db.run("UPDATE people SET language = 'es' WHERE user_id = 1"))
+    await asyncio.sleep(0.05)
+    assert not running.done()  # it waits for the transaction instead of joining it
+    release.set()
+    await transaction
+    assert await running == 1
+    other = sqlite3.connect(tmp_path / "passerelle.db")  # committed: another connection sees it
+    assert other.execute("SELECT first_name, language FROM people").fetchall() == [("P1", "es")]
+    other.close()
