@@ -193,11 +193,12 @@ def _text(value: Any) -> str | None:
 
 # Active pairs counted on the two partial indexes (pairs_mentor, pairs_active_mentee): one
 # lookup each, where `mentor_id = ? OR mentee_id = ?` scanned every pair once per person.
+_ACTIVE_PAIRS = (
+    "((SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL AND x.mentor_id = p.user_id)"
+    " + (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL AND x.mentee_id = p.user_id))"
+)
 _PARTICIPANTS = (
-    "SELECT p.*, a.role AS app_role, a.status AS app_status,"
-    " (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL AND x.mentor_id = p.user_id)"
-    " + (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL AND x.mentee_id = p.user_id)"
-    " AS active_pairs"
+    f"SELECT p.*, a.role AS app_role, a.status AS app_status, {_ACTIVE_PAIRS} AS active_pairs"
     " FROM people p JOIN applications a ON a.user_id = p.user_id"
 )
 # The answers pairing reads, for the same people: the filter runs again in the join, so the
@@ -538,8 +539,13 @@ class Pairing:
 
     async def unpaired(self) -> tuple[list[Participant], list[Participant]]:
         """Approved mentors with free places and approved mentees without a pair."""
+        # Chosen by SQLite: of thousands approved, only the few hundred still to pair are
+        # read with their answers.
         everyone = await _participants(
-            self._read, "a.status = ? AND a.role IN (?, ?)", (APPROVED, MENTOR, MENTEE)
+            self._read,
+            f"a.status = ? AND ((a.role = ? AND p.capacity > {_ACTIVE_PAIRS})"
+            f" OR (a.role = ? AND {_ACTIVE_PAIRS} = 0))",
+            (APPROVED, MENTOR, MENTEE),
         )
         mentors = [p for p in everyone if p.role == MENTOR and p.places_left > 0]
         mentees = [p for p in everyone if p.role == MENTEE and p.active == 0]
