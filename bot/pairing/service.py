@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -554,7 +555,10 @@ class Pairing:
     async def suggestions(self) -> tuple[list[Suggestion], dict[int, Participant]]:
         """An optimal set of pairs among everyone unpaired, with the people it names."""
         mentors, mentees = await self.unpaired()
-        suggested = suggest_pairs(
+        # In a worker thread: the assignment (and scipy's import, the first time) would hold
+        # up everyone else's replies for as long as it takes.
+        suggested = await asyncio.to_thread(
+            suggest_pairs,
             [
                 MentorProfile(
                     m.user_id,
