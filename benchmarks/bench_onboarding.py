@@ -182,12 +182,15 @@ async def _person(
     latencies: list[float],
     until: float | None = None,
 ) -> None:
-    await asyncio.sleep(rng.uniform(0, think[1]))
+    def pause(seconds: float) -> float:  # never past the end of the run
+        return seconds if until is None else min(seconds, max(0.0, until - time.perf_counter()))
+
+    await asyncio.sleep(pause(rng.uniform(0, think[1])))
     for kind, value in steps:
         if until is not None and time.perf_counter() >= until:
             return
         latencies.append(await _step(emu, uid, kind, value))
-        await asyncio.sleep(rng.uniform(*think))
+        await asyncio.sleep(pause(rng.uniform(*think)))
 
 
 @dataclass(frozen=True)

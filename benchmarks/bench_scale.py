@@ -222,9 +222,14 @@ async def main() -> None:
         cells = []
         for key, value in figures.items():
             if isinstance(value, Timing):
+                others = (
+                    f"others p95 {value.others_p95:.0f} ms (n={value.others})"
+                    if value.others
+                    else "no other reply meanwhile"
+                )
                 cells.append(
                     f"{key}: first {value.first * 1000:.0f} ms, last {value.last * 1000:.0f} ms,"
-                    f" others p95 {value.others_p95:.0f} ms (n={value.others})"
+                    f" {others}"
                 )
             else:
                 cells.append(f"{key}: {value:.2f}")
