@@ -14,18 +14,22 @@ NetworkError naming the client's error otherwise. Timeouts:
 - connect: establishing the TCP connection (aiohttp's sock_connect);
 - read: waiting for the next bytes of the answer (aiohttp's sock_read);
 - write: aiohttp has no timeout on sending alone, so the whole exchange up to the answer's
-  headers is bounded by write + read (media_write_timeout + read for uploads): a send that
-  stalls times out, later than HTTPXRequest would when the read timeout is long.
+  headers is bounded by write + read; an upload gets media_write_timeout for each megabyte
+  begun (a 25 MB export may take 500 s to send, at 50 kB/s at the slowest), where
+  HTTPXRequest bounds each socket write instead: a stalled send times out either way, later
+  here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
+import math
 from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
+from telegram._utils.types import ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -106,6 +110,8 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(
             total=None, connect=None, sock_connect=connect, sock_read=read
         )
+        if write is not None and files:
+            write *= max(1, math.ceil(_size(files) / 2**20))
         exchange = None if write is None or read is None else write + read
         try:
             async with asyncio.timeout(pool):
@@ -123,6 +129,22 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
         finally:
             self._slots.release()
+
+
+def _size(files: UploadFileDict) -> int:
+    """How many bytes the files hold (a handle that cannot tell counts as one megabyte)."""
+    total = 0
+    for _filename, content, _mimetype in files.values():
+        if isinstance(content, bytes):
+            total += len(content)
+            continue
+        try:
+            here = content.tell()
+            total += content.seek(0, io.SEEK_END) - here
+            content.seek(here)
+        except (OSError, ValueError):
+            total += 2**20
+    return total
 
 
 def _body(request_data: RequestData | None) -> Any:

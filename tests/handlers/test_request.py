@@ -164,3 +164,12 @@ async def test_it_must_be_initialized_and_can_be_again_after_shutdown(emu: Emula
         await request.shutdown()
     with pytest.raises(ValueError):
         AiohttpRequest(connection_pool_size=0)
+
+
+async def test_a_hanging_upload_times_out_too(emu: Emulator, awa: int, bot: telegram.Bot) -> None:
+    fault = emu.fault("sendDocument", awa, hang=True)
+    with pytest.raises(TimedOut):
+        await bot.send_document(awa, InputFile(b"x" * 300_000, filename="c.csv"), read_timeout=0.3)
+    fault.clear()
+    sent = await bot.send_document(awa, InputFile(b"y", filename="d.csv"))
+    assert sent.document is not None and sent.document.file_name == "d.csv"
