@@ -34,6 +34,7 @@ from handlers.base import Context, Deps
 from handlers.broadcaster import Broadcaster
 from handlers.courier import Courier
 from handlers.inbox import Poller, Workers
+from handlers.request import AiohttpRequest
 from handlers.sender import Sender
 from handlers.webhook import WebhookReceiver
 
@@ -76,8 +77,9 @@ def build_application(core: Core) -> tuple[Application, Deps, Workers]:  # type:
         .base_file_url(file_url(settings.api_url))
         .updater(None)
         .concurrent_updates(False)
-        .connection_pool_size(64)
-        .get_updates_read_timeout(10)  # a margin: PTB adds the long-poll timeout to it
+        .request(AiohttpRequest(connection_pool_size=64))
+        # A margin of 10 s: PTB adds the long-poll timeout to the read timeout.
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=10))
         .build()
     )
     sender = Sender(app.bot, core.people.mark_unreachable)

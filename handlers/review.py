@@ -64,7 +64,7 @@ async def _card(deps: Deps, now: Turn, record: Record | None) -> Send:
     person = await core.people.get(record.user_id) if record else None
     if record is None or person is None:
         return Send(now.chat_id, nothing_pending(now.t))
-    waiting = len(await core.review.queue())
+    waiting = await core.review.waiting()
     text, keyboard = review_card(now.t, core.form, person, record, waiting, _zone(deps, now))
     return Send(now.chat_id, text, keyboard)
 

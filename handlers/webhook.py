@@ -106,6 +106,7 @@ class WebhookReceiver:
             log.error("inbox: could not store an update (%s); Telegram will send it again", error)
             return web.Response(status=500)
         self.received += 1
+        self.workers.remember([update])
         for person in people:
             self.workers.wake(person)
         return web.Response(status=200)

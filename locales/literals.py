@@ -20,8 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("bot", "handlers", "dialogs")
-NOT_FOR_PEOPLE = ("bot/emulator/", "bot/playground/", "bot/cli.py")
-"""Developer tools and the operator's command line: English by design, never in a chat."""
+NOT_FOR_PEOPLE = ("bot/emulator/", "bot/playground/", "bot/cli.py", "handlers/request.py")
+"""Developer tools, the operator's command line and the HTTP transport (its errors are
+python-telegram-bot's, for logs): English by design, never in a chat."""
 
 MARKERS = frozenset({"t", "plain", "plural", "N_"})
 LOGGING = frozenset({"debug", "info", "warning", "error", "exception", "critical"})

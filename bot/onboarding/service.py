@@ -98,18 +98,19 @@ class Onboarding:
         self, user_id: int, conn: aiosqlite.Connection | None = None
     ) -> Application | None:
         """Loads a person's application with her answers (inside a transaction, given `conn`)."""
-        reader = conn or self.db.reader
+        # One read for both (it runs for every answer): the answers come packed as one JSON
+        # object of their stored JSON texts.
         rows = await self.db.rows(
-            reader, "SELECT * FROM applications WHERE user_id = ?", (user_id,)
+            conn or self.db.reader,
+            "SELECT a.*, (SELECT json_group_object(x.step, x.value) FROM answers x"
+            " WHERE x.user_id = a.user_id) AS packed_answers"
+            " FROM applications a WHERE a.user_id = ?",
+            (user_id,),
         )
         if not rows:
             return None
-        answers = {
-            answer["step"]: _decode(answer["value"])
-            for answer in await self.db.rows(
-                reader, "SELECT step, value FROM answers WHERE user_id = ?", (user_id,)
-            )
-        }
+        packed: dict[str, str] = json.loads(rows[0]["packed_answers"])
+        answers = {step: _decode(text) for step, text in packed.items()}
         return self._application(rows[0], answers)
 
     def _application(self, row: Row, answers: dict[str, Value]) -> Application:
@@ -239,7 +240,9 @@ class Onboarding:
             )
             await self.privacy.record_consent(conn, user_id)
         derived = settings_of(self.form, new)
-        if "timezone" in derived:
+        if "timezone" in derived and derived["timezone"] != settings_of(self.form, old).get(
+            "timezone"
+        ):
             await conn.execute(
                 "UPDATE people SET timezone = ? WHERE user_id = ?", (derived["timezone"], user_id)
             )

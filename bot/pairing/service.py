@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -25,6 +26,14 @@ MENTEE = "mentee"
 NO_PREFERENCE = "any"
 OTHER_SECTOR = "other"
 FALLBACK_TIMEZONE = "UTC"
+READ_STEPS = (
+    Step.LANGUAGES,
+    Step.SECTOR,
+    Step.SECTOR_OTHER,
+    Step.COUNTRY,
+    Step.PROVINCE,
+    Step.DESTINATION,
+)
 MAX_CAPACITY = 20
 
 Fetch = Callable[[str, Sequence[Any]], Awaitable[list[Row]]]
@@ -184,11 +193,24 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# Active pairs counted on the two partial indexes (pairs_mentor, pairs_active_mentee): one
+# lookup each, where `mentor_id = ? OR mentee_id = ?` scanned every pair once per person.
+_ACTIVE_PAIRS = (
+    "((SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL AND x.mentor_id = p.user_id)"
+    " + (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL AND x.mentee_id = p.user_id))"
+)
 _PARTICIPANTS = (
-    "SELECT p.*, a.role AS app_role, a.status AS app_status,"
-    " (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL"
-    "  AND (x.mentor_id = p.user_id OR x.mentee_id = p.user_id)) AS active_pairs"
+    f"SELECT p.*, a.role AS app_role, a.status AS app_status, {_ACTIVE_PAIRS} AS active_pairs"
     " FROM people p JOIN applications a ON a.user_id = p.user_id"
+)
+# The answers pairing reads, for the same people: the filter runs again in the join, so the
+# query binds as many values as the filter, however many people match (SQLite refuses more
+# than 32,766 values in one statement).
+_ANSWERS = (
+    "SELECT p.user_id, x.step, x.value"
+    " FROM people p JOIN applications a ON a.user_id = p.user_id"
+    " JOIN answers x ON x.user_id = p.user_id"
+    f" AND x.step IN ({', '.join(repr(str(step)) for step in READ_STEPS)})"
 )
 
 
@@ -196,13 +218,15 @@ async def _participants(fetch: Fetch, where: str, params: Sequence[Any]) -> list
     rows = await fetch(f"{_PARTICIPANTS} WHERE {where}", params)
     if not rows:
         return []
-    ids = [row["user_id"] for row in rows]
-    answers: dict[int, dict[str, Any]] = {user_id: {} for user_id in ids}
-    marks = ",".join("?" * len(ids))
-    for answer in await fetch(
-        f"SELECT user_id, step, value FROM answers WHERE user_id IN ({marks})", ids
-    ):
-        answers[answer["user_id"]][answer["step"]] = _decode(answer["value"])
+    answers: dict[int, dict[str, Any]] = {row["user_id"]: {} for row in rows}
+    decoded: dict[str, Any] = {}  # a few hundred distinct values among thousands of answers
+    for user_id, step, text in await fetch(f"{_ANSWERS} WHERE {where}", params):
+        given = answers.get(user_id)
+        if given is None:  # someone who came to match between the two reads
+            continue
+        if text not in decoded:
+            decoded[text] = _decode(text)
+        given[step] = decoded[text]
     result = []
     for row in rows:
         given = answers[row["user_id"]]
@@ -289,8 +313,9 @@ class Pairing:
 
     async def pairs_of(self, user_id: int) -> list[Pair]:
         """A person's active pairs, oldest first."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM pairs WHERE ended_at IS NULL AND (mentor_id = ? OR mentee_id = ?)"
+        rows = await self.db.fetchall(  # each half on its partial index (one OR would scan)
+            "SELECT * FROM pairs WHERE ended_at IS NULL AND mentor_id = ?"
+            " UNION ALL SELECT * FROM pairs WHERE ended_at IS NULL AND mentee_id = ?"
             " ORDER BY id",
             (user_id, user_id),
         )
@@ -521,8 +546,13 @@ class Pairing:
 
     async def unpaired(self) -> tuple[list[Participant], list[Participant]]:
         """Approved mentors with free places and approved mentees without a pair."""
+        # Chosen by SQLite: of thousands approved, only the few hundred still to pair are
+        # read with their answers.
         everyone = await _participants(
-            self._read, "a.status = ? AND a.role IN (?, ?)", (APPROVED, MENTOR, MENTEE)
+            self._read,
+            f"a.status = ? AND ((a.role = ? AND p.capacity > {_ACTIVE_PAIRS})"
+            f" OR (a.role = ? AND {_ACTIVE_PAIRS} = 0))",
+            (APPROVED, MENTOR, MENTEE),
         )
         mentors = [p for p in everyone if p.role == MENTOR and p.places_left > 0]
         mentees = [p for p in everyone if p.role == MENTEE and p.active == 0]
@@ -531,7 +561,10 @@ class Pairing:
     async def suggestions(self) -> tuple[list[Suggestion], dict[int, Participant]]:
         """An optimal set of pairs among everyone unpaired, with the people it names."""
         mentors, mentees = await self.unpaired()
-        suggested = suggest_pairs(
+        # In a worker thread: the assignment (and scipy's import, the first time) would hold
+        # up everyone else's replies for as long as it takes.
+        suggested = await asyncio.to_thread(
+            suggest_pairs,
             [
                 MentorProfile(
                     m.user_id,

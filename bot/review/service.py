@@ -13,6 +13,9 @@ from bot.staff.service import audit
 
 REASON_INPUT = "review_reason"
 REASON_LIMIT = 1000
+# The review queue's order, which the index applications_status(status, submitted_at) serves
+# (user_id is the rowid, the index's last column).
+_QUEUE = "ORDER BY submitted_at, user_id LIMIT 1"
 
 
 @dataclass(frozen=True)
@@ -33,26 +36,42 @@ class Review:
         self.clock = clock
         self.onboarding = onboarding
 
-    async def queue(self) -> list[int]:
-        """User ids of pending applications, oldest submission first."""
-        rows = await self.db.fetchall(
-            "SELECT user_id FROM applications WHERE status = ? ORDER BY submitted_at, user_id",
-            (PENDING,),
+    async def waiting(self) -> int:
+        """How many applications wait for review."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM applications WHERE status = ?", (PENDING,)
         )
-        return [int(row["user_id"]) for row in rows]
+        return int(row[0]) if row else 0
 
-    async def oldest(self) -> Application | None:
-        """The oldest pending application, if any."""
-        queue = await self.queue()
-        return await self.onboarding.get(queue[0]) if queue else None
+    async def oldest(self, besides: int | None = None) -> Application | None:
+        """The oldest pending application (other than `besides`), if any."""
+        row = await self.db.fetchone(
+            f"SELECT user_id FROM applications WHERE status = ? AND user_id IS NOT ? {_QUEUE}",
+            (PENDING, besides),
+        )
+        return await self.onboarding.get(row["user_id"]) if row else None
 
     async def after(self, user_id: int) -> Application | None:
-        """The pending application that follows this one (wrapping around), never itself."""
-        queue = await self.queue()
-        if user_id in queue:
-            position = queue.index(user_id)
-            queue = queue[position + 1 :] + queue[:position]
-        return await self.onboarding.get(queue[0]) if queue else None
+        """The pending application that follows this one (wrapping around), never itself.
+
+        One page of one row from where this one stands in the queue (submission time, then
+        user id), on the status index: the queue is never read whole. When this one is no
+        longer pending, the queue starts again at the oldest.
+        """
+        current = await self.db.fetchone(
+            "SELECT submitted_at FROM applications WHERE user_id = ? AND status = ?",
+            (user_id, PENDING),
+        )
+        if current is None or current["submitted_at"] is None:
+            return await self.oldest()
+        row = await self.db.fetchone(
+            "SELECT user_id FROM applications WHERE status = ?"
+            f" AND (submitted_at, user_id) > (?, ?) {_QUEUE}",
+            (PENDING, current["submitted_at"], user_id),
+        )
+        if row is None:  # the end of the queue: around to its start
+            return await self.oldest(besides=user_id)
+        return await self.onboarding.get(row["user_id"])
 
     async def decide(
         self,

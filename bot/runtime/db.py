@@ -7,10 +7,11 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -133,6 +134,21 @@ class Database:
             raise RuntimeError("database is not open")
         return self._reader
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection of its own for one long read in a worker thread.
+
+        Every statement on it sees the database as it was at its first read (WAL: writers go
+        on meanwhile), and the interactive read connection is not held up by it.
+        """
+        conn = sqlite3.connect(f"file:{quote(self.path)}?mode=ro", uri=True)
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("BEGIN")
+            yield conn
+        finally:
+            conn.close()
+
     @asynccontextmanager
     async def write(self, update_id: int | None = None) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction; with update_id, raises DuplicateUpdate if already applied.
@@ -156,6 +172,17 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+
+    async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Runs one write statement as a transaction of its own; returns the rows it changed.
+
+        SQLite commits (and fsyncs) a statement run outside BEGIN by itself, so this is as
+        durable as `write()` with one statement, in one call to the database thread instead
+        of three (BEGIN, the statement, COMMIT).
+        """
+        async with self._write_lock:
+            cursor = await self._w.execute(sql, tuple(params))
+            return cursor.rowcount
 
     @staticmethod
     async def rows(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> list[Row]:

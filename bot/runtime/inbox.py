@@ -76,11 +76,9 @@ class Inbox:
 
     async def done(self, update_id: int) -> None:
         """Marks an update handled and forgets what it said (only its id is still needed)."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                f"UPDATE inbox SET done_at = {_NOW}, body = '{{}}' WHERE update_id = ?",
-                (update_id,),
-            )
+        await self.db.run(
+            f"UPDATE inbox SET done_at = {_NOW}, body = '{{}}' WHERE update_id = ?", (update_id,)
+        )
 
     async def failed(self, update_id: int, error: str) -> int:
         """Counts a failed attempt (the error's class name, never its text); returns attempts."""

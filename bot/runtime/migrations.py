@@ -310,6 +310,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        9,
+        "indexes for program scale",
+        (
+            # Pairs formed or ended by one update (a replay, Pair all) without a scan.
+            "CREATE INDEX pairs_created_update ON pairs(created_update)"
+            " WHERE created_update IS NOT NULL",
+            "CREATE INDEX pairs_ended_update ON pairs(ended_update) WHERE ended_update IS NOT NULL",
+            # The courier's "an older row of this chat still waits" check, per chat: it read
+            # every older pending row of every chat for each row it claimed.
+            "CREATE INDEX outbox_pending_chat ON outbox(chat_id, id) WHERE status = 'pending'",
+            # Open timers of one kind (the housekeeping check at start) among thousands of
+            # reminders.
+            "CREATE INDEX timers_open_kind ON timers(kind)"
+            " WHERE done_at IS NULL AND cancelled_at IS NULL",
+        ),
+    ),
+    Migration(
         10,
         "consent history, consent versions and the anonymous counts left by erasures",
         (

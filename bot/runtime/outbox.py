@@ -117,6 +117,14 @@ class Outbox(LeasedRows):
         is skipped, so one person's messages keep their order.
         """
         now = wall()
+        # Most wakes find nothing to send (each reply wakes the courier): one read says so
+        # without a write transaction.
+        if not await self.db.fetchone(
+            "SELECT 1 FROM outbox WHERE status = 'pending' AND (not_before IS NULL"
+            " OR not_before <= ?) AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1",
+            (stamp(now), stamp(now)),
+        ):
+            return []
         async with self.db.write() as conn:
             rows = await self.db.rows(
                 conn,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import io
 import json
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from bot.runtime.clock import Clock
-from bot.runtime.db import Database, DuplicateUpdate
+from bot.runtime.db import Database, DuplicateUpdate, Row
 from bot.runtime.i18n import Translator
 from bot.staff.service import audit
 from dialogs.loader import Form
@@ -56,21 +58,28 @@ class Stats:
 
     async def figures(self) -> Figures:
         """Counts applications (roles, countries and languages of submitted ones) and pairs."""
-        rows = await self.db.fetchall(
-            "SELECT a.status, a.role, a.submitted_at, p.language,"
-            " (SELECT value FROM answers WHERE user_id = a.user_id AND step = 'country') AS country"
-            " FROM applications a JOIN people p ON p.user_id = a.user_id"
-        )
-        by_status: Counter[str] = Counter(row["status"] for row in rows)
-        submitted = [row for row in rows if row["submitted_at"] is not None]
-        by_role: Counter[str] = Counter(row["role"] for row in submitted if row["role"])
-        by_country: Counter[str] = Counter()
-        for row in submitted:
-            if row["role"] == "mentor":
-                by_country[MENTOR_COUNTRY] += 1
-            elif row["country"] is not None:
-                by_country[str(json.loads(row["country"]))] += 1
-        by_language: Counter[str] = Counter(row["language"] for row in submitted)
+        # SQLite counts; a few dozen groups come back, never a row per application. Three
+        # plain passes (the status one on its covering index) cost less than one pass that
+        # groups by every column at once.
+        read = self.db.fetchall
+        by_status = _counts(await read("SELECT status, COUNT(*) FROM applications GROUP BY status"))
+        by_role: Counter[str] = Counter()
+        by_language: Counter[str] = Counter()
+        for role, language, count in await read(
+            "SELECT a.role, p.language, COUNT(*) FROM applications a"
+            " JOIN people p ON p.user_id = a.user_id"
+            " WHERE a.submitted_at IS NOT NULL GROUP BY a.role, p.language"
+        ):
+            if role:
+                by_role[role] += count
+            by_language[language] += count
+        by_country = Counter({MENTOR_COUNTRY: by_role["mentor"]})
+        for value, count in await read(
+            "SELECT c.value, COUNT(*) FROM applications a"
+            " JOIN answers c ON c.user_id = a.user_id AND c.step = 'country'"
+            " WHERE a.submitted_at IS NOT NULL AND a.role IS NOT 'mentor' GROUP BY c.value"
+        ):
+            by_country[str(json.loads(value))] += count
         # People who were erased still count, anonymously (bot/privacy/data.py).
         erased = {
             "application.status": by_status,
@@ -78,15 +87,15 @@ class Stats:
             "submitted.country": by_country,
             "submitted.language": by_language,
         }
-        for row in await self.db.fetchall("SELECT kind, key, count FROM anonymous_counts"):
+        for row in await read("SELECT kind, key, count FROM anonymous_counts"):
             if row["kind"] in erased:
                 erased[row["kind"]][row["key"]] += row["count"]
         pairs = await self.db.fetchone("SELECT COUNT(*) FROM pairs WHERE ended_at IS NULL")
         return Figures(
-            applications=sum(by_status.values()),
+            applications=by_status.total(),
             by_status=by_status,
-            by_role=by_role,
-            by_country=by_country,
+            by_role=+by_role,
+            by_country=+by_country,
             by_language=by_language,
             active_pairs=int(pairs[0]) if pairs else 0,
         )
@@ -98,50 +107,106 @@ class Stats:
     async def export(
         self, t: Translator, actor_id: int, update_id: int | None = None
     ) -> tuple[bytes, int]:
-        """Every application as CSV (UTF-8 with BOM, answers in the staff member's language)."""
-        rows = await self.db.fetchall(
-            "SELECT a.*, p.first_name, p.last_name, p.username, p.language"
-            " FROM applications a JOIN people p ON p.user_id = a.user_id"
-            " ORDER BY a.submitted_at IS NULL, a.submitted_at, a.user_id"
-        )
-        answers: dict[int, dict[str, Any]] = {}
-        for answer in await self.db.fetchall("SELECT user_id, step, value FROM answers"):
-            answers.setdefault(answer["user_id"], {})[answer["step"]] = json.loads(answer["value"])
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(self.columns())
-        for row in rows:
-            given = answers.get(row["user_id"], {})
-            reasons = "; ".join(t.plain(reason) for reason in json.loads(row["reasons"]))
-            writer.writerow(
-                [
-                    row["user_id"],
-                    guard(row["first_name"]),
-                    guard(row["last_name"] or ""),
-                    guard(row["username"] or ""),
-                    row["language"],
-                    row["status"],
-                    row["outcome"] or "",
-                    reasons,
-                    row["submitted_at"] or "",
-                    row["decided_at"] or "",
-                    *(self._cell(t, step.id, given.get(step.id)) for step in self.form.steps),
-                ]
-            )
+        """Every application as CSV (UTF-8 with BOM, answers in the staff member's language).
+
+        Written in a worker thread from a read connection of its own, row by row into a
+        temporary file: the event loop (everyone else's replies) never waits for it, and
+        memory holds the finished file, not the applications and answers.
+        """
+        content, rows = await asyncio.to_thread(self._write_csv, t)
         # Handled again after a crash, the export is already in the audit log: send it again.
         with contextlib.suppress(DuplicateUpdate):
             async with self.db.write(update_id) as conn:
-                details = {"rows": len(rows)}
+                details = {"rows": rows}
                 await audit(conn, self.clock, actor_id, "export.applications", None, details)
-        return buffer.getvalue().encode("utf-8-sig"), len(rows)
+        return content, rows
 
-    def _cell(self, t: Translator, step_id: str, value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, list):
-            return "; ".join(self._cell(t, step_id, item) for item in value)
-        option = self.form.option(step_id, value) if isinstance(value, str) else None
-        return t.plain(option.label) if option is not None else guard(str(value))
+    def _write_csv(self, t: Translator) -> tuple[bytes, int]:
+        """The CSV file and its number of applications (runs in a worker thread)."""
+        labels = {
+            (step.id, option.id): t.plain(option.label)
+            for step in self.form.steps
+            for option in step.options
+        }
+        reasons_text: dict[str, str] = {}
+        steps = [step.id for step in self.form.steps]
+        # The cell of each option answer seen (its JSON text), per step: options repeat over
+        # thousands of rows; typed answers are rendered each time and never kept.
+        rendered: dict[str, dict[str, str]] = {step: {} for step in steps}
+        count = 0
+        with self.db.snapshot() as conn, tempfile.TemporaryFile() as file:
+            text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+            writer = csv.writer(text)
+            writer.writerow(self.columns())
+            for row in conn.execute(_EXPORT):
+                *fixed, reasons, submitted_at, decided_at, packed = row
+                if reasons not in reasons_text:
+                    reasons_text[reasons] = "; ".join(t.plain(r) for r in json.loads(reasons))
+                cells: dict[str, str] = {}
+                for item in packed.split(_ITEM) if packed else ():
+                    step, _, raw = item.partition(_KEY)
+                    known = rendered.get(step)
+                    if known is None:  # an answer to a step the form no longer has
+                        continue
+                    cell = known.get(raw)
+                    if cell is None:
+                        cell, is_option = _cell(labels, step, json.loads(raw))
+                        if is_option:
+                            known[raw] = cell
+                    cells[step] = cell
+                user_id, first_name, last_name, username, language, status, outcome = fixed
+                writer.writerow(
+                    [
+                        user_id,
+                        guard(first_name),
+                        guard(last_name or ""),
+                        guard(username or ""),
+                        language,
+                        status,
+                        outcome or "",
+                        reasons_text[reasons],
+                        submitted_at or "",
+                        decided_at or "",
+                        *[cells.get(step, "") for step in steps],
+                    ]
+                )
+                count += 1
+            text.flush()
+            file.seek(0)
+            content = file.read()
+            text.detach()
+        return content, count
+
+
+# Each application with its answers packed into one text (step, US, JSON value, RS, ...):
+# sorted applications first, answers looked up after, so the sort holds only short rows.
+# JSON escapes every control character, so the separators never occur inside a value.
+_KEY, _ITEM = "\x1f", "\x1e"
+_EXPORT = (
+    "SELECT o.*, (SELECT group_concat(x.step || char(31) || x.value, char(30))"
+    " FROM answers x WHERE x.user_id = o.user_id) FROM ("
+    " SELECT a.user_id, p.first_name, p.last_name, p.username, p.language, a.status,"
+    " a.outcome, a.reasons, a.submitted_at, a.decided_at"
+    " FROM applications a NOT INDEXED JOIN people p ON p.user_id = a.user_id"
+    " ORDER BY a.submitted_at IS NULL, a.submitted_at, a.user_id) o"
+)
+
+
+def _cell(labels: dict[tuple[str, str], str], step_id: str, value: Any) -> tuple[str, bool]:
+    """One answer as shown in the CSV (an option's label, else the guarded text), and
+    whether it is made of options only."""
+    if value is None:
+        return "", True
+    if isinstance(value, list):
+        parts = [_cell(labels, step_id, item) for item in value]
+        return "; ".join(part for part, _ in parts), all(option for _, option in parts)
+    label = labels.get((step_id, value)) if isinstance(value, str) else None
+    return (label, True) if label is not None else (guard(str(value)), False)
+
+
+def _counts(rows: list[Row]) -> Counter[str]:
+    """A counter from (key, count) rows."""
+    return Counter({key: count for key, count in rows})
 
 
 def guard(text: str) -> str:

@@ -163,6 +163,8 @@ async def test_editing_the_role_asks_the_other_branch(running: Running) -> None:
     answers = await answers_of(running, awa.uid)
     assert "province" not in answers and "experience" not in answers
     assert answers["business_age"] == "gt3"
+    person = await running.core.people.get(awa.uid)  # her time zone follows the new answer
+    assert person is not None and person.timezone == "Africa/Dakar"
 
 
 async def test_cancel_keeps_answers_and_start_resumes(running: Running) -> None:

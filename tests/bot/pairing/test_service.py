@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -58,6 +59,15 @@ async def enrol(
         place=place,
         capacity=capacity,
     )
+
+
+MENTEE_ANSWERS = (
+    ("role", '"mentee"'),
+    ("languages", '["fr"]'),
+    ("sector", '"agrifood"'),
+    ("country", '"senegal"'),
+    ("email", '"not read by the pairing"'),
+)
 
 
 def problems(result: Paired | Refused) -> set[Problem]:
@@ -185,3 +195,37 @@ async def test_an_update_is_applied_once(db: Database, pairing: Pairing) -> None
     assert isinstance(await pairing.create(9, 1, 2, update_id=500), Paired)
     with pytest.raises(DuplicateUpdate):
         await pairing.create(9, 1, 2, update_id=500)
+
+
+async def test_more_participants_than_sqlite_binds_values_in_one_statement(
+    db: Database, pairing: Pairing
+) -> None:
+    # SQLite's default build refuses more than 32,766 values in one statement (this one may
+    # allow more, so the default is set on the connection the service reads with).
+    count = 33_000
+    await db.reader._execute(  # aiosqlite runs it in the connection's own thread
+        db.reader._conn.setlimit, sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766
+    )
+    now = "2027-01-01T00:00:00Z"
+    ids = range(100_000, 100_000 + count)
+    async with db.write() as conn:
+        await conn.executemany(
+            "INSERT INTO people(user_id, first_name, language, timezone, consented_at,"
+            " created_at, updated_at) VALUES (?, 'P', 'fr', 'Africa/Dakar', ?, ?, ?)",
+            [(uid, now, now, now) for uid in ids],
+        )
+        await conn.executemany(
+            "INSERT INTO applications(user_id, flow, status, role, started_at, submitted_at,"
+            " updated_at) VALUES (?, 'application', 'approved', 'mentee', ?, ?, ?)",
+            [(uid, now, now, now) for uid in ids],
+        )
+        await conn.executemany(
+            "INSERT INTO answers(user_id, step, value, answered_at) VALUES (?, ?, ?, ?)",
+            [(uid, step, value, now) for uid in ids for step, value in MENTEE_ANSWERS],
+        )
+    await enrol(db, 1, "mentor", languages=("fr",))
+    mentors, mentees = await pairing.unpaired()
+    assert [m.user_id for m in mentors] == [1]
+    assert len(mentees) == count
+    assert all(m.languages == {"fr"} and m.country == "senegal" for m in mentees)
+    assert all(m.sector == "agrifood" and m.active == 0 for m in mentees)

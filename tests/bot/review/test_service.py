@@ -52,7 +52,7 @@ async def test_queue_is_oldest_first_and_next_wraps(core: Core) -> None:
     await apply(core, Who(10, "A"), MENTOR)
     clock.set(START.replace(hour=13))
     await apply(core, Who(20, "B"), MENTEE)
-    assert await core.review.queue() == [20, 30, 10]
+    assert await core.review.waiting() == 3
     oldest = await core.review.oldest()
     assert oldest is not None and oldest.user_id == 20
     nexts = [await core.review.after(uid) for uid in (20, 30, 10, 99)]
@@ -60,6 +60,49 @@ async def test_queue_is_oldest_first_and_next_wraps(core: Core) -> None:
     await core.review.decide(ADMIN_ID, 30, approve=True)
     await core.review.decide(ADMIN_ID, 10, approve=True)
     assert await core.review.after(20) is None
+
+
+async def _walk(core: Core, start: int, steps: int) -> list[int | None]:
+    """The user ids Next shows, one press after another, from `start`."""
+    seen: list[int | None] = []
+    current = start
+    for _ in range(steps):
+        following = await core.review.after(current)
+        seen.append(following.user_id if following else None)
+        if following is None:
+            break
+        current = following.user_id
+    return seen
+
+
+async def test_next_pages_through_ties_in_user_id_order_and_wraps_at_the_end(core: Core) -> None:
+    for uid in (44, 11, 33, 22):  # one instant: the tie is broken by user id
+        await apply(core, Who(uid, f"P{uid}"), MENTEE)
+    first = await core.review.oldest()
+    assert first is not None and first.user_id == 11
+    assert await _walk(core, 11, 5) == [22, 33, 44, 11, 22]
+    assert await core.review.waiting() == 4
+
+
+async def test_next_skips_what_another_staff_member_decided_meanwhile(core: Core) -> None:
+    for uid in (1, 2, 3, 4):
+        await apply(core, Who(uid + 100, f"P{uid}"), MENTEE)
+    await core.review.decide(ADMIN_ID, 102, approve=True)  # the one after 101, decided
+    following = await core.review.after(101)
+    assert following is not None and following.user_id == 103
+    await core.review.decide(ADMIN_ID, 103, approve=False)  # the card being read, decided
+    restarted = await core.review.after(103)  # no longer pending: back to the oldest
+    assert restarted is not None and restarted.user_id == 101
+    await core.review.decide(ADMIN_ID, 104, approve=True)  # the last one: wrap past the end
+    wrapped = await core.review.after(101)
+    assert wrapped is None  # 101 is the only one left, and never follows itself
+    assert await core.review.waiting() == 1
+
+
+async def test_an_empty_queue_has_no_oldest_and_no_next(core: Core) -> None:
+    assert await core.review.oldest() is None
+    assert await core.review.after(5) is None
+    assert await core.review.waiting() == 0
 
 
 async def test_a_decision_is_taken_once_and_audited(core: Core) -> None:

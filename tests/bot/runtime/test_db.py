@@ -321,3 +321,30 @@ async def test_a_writer_cancelled_while_beginning_leaves_the_connection_usable(
         async with db.write() as conn:  # would fail: "cannot start a transaction within..."
             await conn.execute("DELETE FROM staff")
     assert await db.fetchall("SELECT * FROM staff") == []
+
+
+async def test_one_statement_commits_by_itself_after_any_open_transaction(
+    db: Database, tmp_path: Path
+) -> None:
+    await add_person(db, 1)
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def failing_transaction() -> None:
+        with pytest.raises(RuntimeError):
+            async with db.write() as conn:
+                await conn.execute("UPDATE people SET first_name = 'rolled back'")
+                entered.set()
+                await release.wait()
+                raise RuntimeError("rolled back")
+
+    transaction = asyncio.create_task(failing_transaction())
+    await entered.wait()
+    running = asyncio.create_task(db.run("UPDATE people SET language = 'es' WHERE user_id = 1"))
+    await asyncio.sleep(0.05)
+    assert not running.done()  # it waits for the transaction instead of joining it
+    release.set()
+    await transaction
+    assert await running == 1
+    other = sqlite3.connect(tmp_path / "passerelle.db")  # committed: another connection sees it
+    assert other.execute("SELECT first_name, language FROM people").fetchall() == [("P1", "es")]
+    other.close()

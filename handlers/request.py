@@ -1,0 +1,163 @@
+"""python-telegram-bot's BaseRequest over aiohttp: the same semantics as HTTPXRequest, cheaper.
+
+HTTPXRequest costs the bot about as much CPU per Bot API call as everything else it does for
+an update (httpx and httpcore's layers, anyio's locks); aiohttp is already a dependency and
+does the same work in fewer Python calls (benchmarks/README.md has the figures).
+
+What PTB relies on is kept: `do_request` returns the status code and body, and BaseRequest
+turns Telegram's answers into the same exceptions (RetryAfter, Forbidden, BadRequest,
+Conflict, InvalidToken, NetworkError). Transport failures raise what HTTPXRequest raises:
+TimedOut for timeouts (with its "Pool timeout" message when no connection became free),
+NetworkError naming the client's error otherwise. Timeouts:
+
+- pool: waiting for one of `connection_pool_size` connections (a semaphore around each call);
+- connect: establishing the TCP connection (aiohttp's sock_connect);
+- read: waiting for the next bytes of the answer (aiohttp's sock_read);
+- write: aiohttp has no timeout on sending alone, so the whole exchange up to the answer's
+  headers is bounded by write + read; an upload gets media_write_timeout for each megabyte
+  begun (a 25 MB export may take 500 s to send, at 50 kB/s at the slowest), where
+  HTTPXRequest bounds each socket write instead: a stalled send times out either way, later
+  here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+from typing import Any
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput, UploadFileDict
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+POOL_TIMEOUT_MESSAGE = (
+    "Pool timeout: All connections in the connection pool are occupied. "
+    "Request was *not* sent to Telegram. Consider adjusting the connection "
+    "pool size or the pool timeout."
+)
+
+
+def _given(value: ODVInput[float], default: float | None) -> float | None:
+    return default if isinstance(value, DefaultValue) else value
+
+
+class AiohttpRequest(BaseRequest):
+    """Bot API calls over one aiohttp session with a bounded connection pool."""
+
+    def __init__(
+        self,
+        connection_pool_size: int = 256,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
+    ) -> None:
+        if connection_pool_size < 1:
+            raise ValueError("connection_pool_size must be at least 1")
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._media_write_timeout = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+        self._slots = asyncio.Semaphore(connection_pool_size)
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The default read timeout (PTB adds the long-polling timeout to it for getUpdates)."""
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        """Opens the session (again, after a shutdown)."""
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": self.USER_AGENT},
+                auto_decompress=True,
+            )
+
+    async def shutdown(self) -> None:
+        """Closes the session and its connections."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Sends one request; returns the status code and the body."""
+        session = self._session
+        if session is None or session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        files = request_data.multipart_data if request_data else None
+        read = _given(read_timeout, self._read_timeout)
+        write = _given(write_timeout, self._media_write_timeout if files else self._write_timeout)
+        connect = _given(connect_timeout, self._connect_timeout)
+        pool = _given(pool_timeout, self._pool_timeout)
+        body = _body(request_data)
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=None, sock_connect=connect, sock_read=read
+        )
+        if write is not None and files:
+            write *= max(1, math.ceil(_size(files) / 2**20))
+        exchange = None if write is None or read is None else write + read
+        try:
+            async with asyncio.timeout(pool):
+                await self._slots.acquire()
+        except TimeoutError as error:
+            raise TimedOut(message=POOL_TIMEOUT_MESSAGE) from error
+        try:
+            async with asyncio.timeout(exchange):
+                response = await session.request(method, url, data=body, timeout=timeout)
+            async with response:
+                return response.status, await response.read()
+        except TimeoutError as error:  # aiohttp's ServerTimeoutError is a TimeoutError too
+            raise TimedOut from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+        finally:
+            self._slots.release()
+
+
+def _size(files: UploadFileDict) -> int:
+    """How many bytes the files hold (a handle that cannot tell counts as one megabyte)."""
+    total = 0
+    for _filename, content, _mimetype in files.values():
+        if isinstance(content, bytes):
+            total += len(content)
+            continue
+        try:
+            here = content.tell()
+            total += content.seek(0, io.SEEK_END) - here
+            content.seek(here)
+        except (OSError, ValueError):
+            total += 2**20
+    return total
+
+
+def _body(request_data: RequestData | None) -> Any:
+    """The request body as HTTPXRequest sends it: form fields, multipart when there are files."""
+    if request_data is None:
+        return None
+    fields = request_data.json_parameters
+    files = request_data.multipart_data
+    if not files:
+        return fields or None
+    form = aiohttp.FormData(quote_fields=False)
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in files.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
