@@ -330,6 +330,7 @@ class Timers:
 
 FORGET_UPDATES = "housekeeping.forget_updates"
 KEEP_UPDATES = "-2 days"  # Telegram redelivers an update for at most 24 hours
+KEEP_SENT = timedelta(days=30)  # a settled outbox row, for figures and for anyone debugging
 
 
 def _daily_id(moment: datetime) -> str:
@@ -337,7 +338,9 @@ def _daily_id(moment: datetime) -> str:
 
 
 def forget_updates(clock: Clock) -> Handler:
-    """The daily housekeeping: forgets handled inbox updates, then schedules the next day."""
+    """The daily housekeeping: forgets handled inbox updates and settled outbox rows (who was
+    sent something, and when, is no longer needed after KEEP_SENT), then schedules the next
+    day."""
 
     async def handler(conn: aiosqlite.Connection, timer: Timer) -> None:
         # Their done_at is SQLite's wall-clock time, like Telegram's redelivery window, not
@@ -347,6 +350,10 @@ def forget_updates(clock: Clock) -> Handler:
             (KEEP_UPDATES,),
         )
         now = clock.now()
+        await conn.execute(
+            "DELETE FROM outbox WHERE status != 'pending' AND sent_at < ?",
+            ((now - KEEP_SENT).strftime(_FORMAT),),
+        )
         following = max(timer.due_at, now) + timedelta(days=1)
         await schedule(conn, _daily_id(following), FORGET_UPDATES, following, now=now)
 

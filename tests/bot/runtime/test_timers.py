@@ -581,6 +581,25 @@ async def test_daily_housekeeping_forgets_old_updates_and_schedules_the_next_day
     assert len(await housekeeping(db)) == 3
 
 
+async def test_housekeeping_forgets_settled_outbox_rows_after_thirty_days(
+    db: Database, clock: FrozenClock
+) -> None:
+    timers = Timers(db, clock, {FORGET_UPDATES: forget_updates(clock)})
+    old = (clock.now() - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    recent = (clock.now() - timedelta(days=29)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    async with db.write() as conn:
+        await conn.executemany(
+            "INSERT INTO outbox(chat_id, body, created_at, status, sent_at)"
+            " VALUES (?, '{}', ?, ?, ?)",
+            [(1, old, "sent", old), (2, old, "unreachable", old), (3, recent, "sent", recent),
+             (4, old, "pending", None)],
+        )  # fmt: skip
+    await start_housekeeping(db, clock)
+    assert await timers.run_due() == 1
+    kept = await db.fetchall("SELECT chat_id FROM outbox ORDER BY chat_id")
+    assert [row[0] for row in kept] == [3, 4], "recent rows and rows still owed stay"
+
+
 async def test_housekeeping_after_a_long_downtime_runs_once_then_tomorrow(
     db: Database, clock: FrozenClock
 ) -> None:
