@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.core import Core
 from bot.runtime.i18n import Translator
+from bot.runtime.inputs import PendingInput
 from bot.runtime.people import Person, Who
 from bot.runtime.replies import Response, Toast
 from handlers.broadcaster import Broadcaster
@@ -91,3 +92,23 @@ def staff_only(deps: Deps, callback: Callback) -> Callback:
 
     guarded.__doc__ = callback.__doc__
     return guarded
+
+
+async def staff_input(
+    deps: Deps, update: Update, kinds: Collection[str]
+) -> tuple[Turn, PendingInput] | None:
+    """The staff input of one of these kinds that this message answers, with its turn.
+
+    None when the sender was asked for none of them, or is no longer staff (what she was asked
+    for is then dropped: a former staff member's text must not act).
+    """
+    user = update.effective_user
+    if user is None or update.effective_message is None:
+        return None
+    pending = await deps.core.inputs.get(user.id)
+    if pending is None or pending.kind not in kinds:
+        return None
+    if not await deps.core.staff.is_staff(user.id):
+        await deps.core.cancel_inputs(user.id)
+        return None
+    return await turn(deps, update), pending

@@ -81,7 +81,7 @@ from bot.runtime.replies import (
     Toast,
     stale,
 )
-from handlers.base import Context, Deps, Turn, respond, staff_only, turn
+from handlers.base import Context, Deps, Turn, respond, staff_input, staff_only, turn
 
 # Typed answers are looked at before the review's reason (group -1) and the questionnaire
 # (group 1); commands and other buttons end them first (review.end_input, group -2).
@@ -380,18 +380,14 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
 
     async def typed(update: Update, context: Context) -> None:
         """Takes what staff typed (or sent) when /broadcast asked for it."""
-        user, message = update.effective_user, update.effective_message
-        if user is None or message is None:
+        message = update.effective_message
+        asked = await staff_input(deps, update, INPUTS)
+        if asked is None or message is None:
             return
-        pending = await core.inputs.get(user.id)
-        if pending is None or pending.kind not in INPUTS:
-            return
-        if not await core.staff.is_staff(user.id):
-            await core.cancel_inputs(user.id)
-            return
-        now = await turn(deps, update)
+        now, pending = asked
+        user_id = now.person.user_id
         if pending.expired:
-            await core.cancel_inputs(user.id)
+            await core.cancel_inputs(user_id)
             text = now.t(
                 "That came more than {minutes} minutes after the question, so it was not used. "
                 "Send /broadcast to go on.",
@@ -402,7 +398,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             try:
                 response = await answer_input(now, pending, message)
             except DuplicateUpdate:  # handled again after a crash: it was taken
-                await core.cancel_inputs(user.id)
+                await core.cancel_inputs(user_id)
                 found = await core.broadcasts.find(int(pending.payload["id"]))
                 response = Response(await preview(now, found) if found and found.open else [])
         await respond(deps, update, response)

@@ -40,7 +40,7 @@ from bot.runtime.i18n import escape
 from bot.runtime.inputs import INPUT_LIFETIME, PendingInput
 from bot.runtime.people import local_zone
 from bot.runtime.replies import Edit, Reply, Response, Send, Toast, stale
-from handlers.base import Context, Deps, Turn, respond, staff_only, turn
+from handlers.base import Context, Deps, Turn, respond, staff_input, staff_only, turn
 
 # Before the rejection reason (group -1) and every other handler (group 0).
 INTERRUPT_GROUP = -2
@@ -255,19 +255,13 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
 
     async def reason(update: Update, context: Context) -> None:
         """Takes the typed reason for a rejection, when the staff member was asked for one."""
-        user = update.effective_user
         message = update.effective_message
-        if user is None or message is None or message.text is None:
+        asked = await staff_input(deps, update, (REASON_INPUT,))
+        if asked is None or message is None or message.text is None:
             return
-        pending = await core.inputs.get(user.id)
-        if pending is None or pending.kind != REASON_INPUT:
-            return
-        if not await core.staff.is_staff(user.id):
-            await core.cancel_inputs(user.id)
-            return
-        now = await turn(deps, update)
+        now, pending = asked
         if pending.expired:
-            await core.cancel_inputs(user.id)
+            await core.cancel_inputs(now.person.user_id)
             response = Response(await _restored_card(deps, now, pending))
             response.send(now.chat_id, not_sent(now.t, LIFETIME_MINUTES))
         elif len(message.text) > REASON_LIMIT:
