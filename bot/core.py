@@ -9,6 +9,8 @@ from bot.broadcasts.audiences import Audiences
 from bot.broadcasts.delivery import Deliveries
 from bot.broadcasts.privacy import HOLDING as BROADCASTS_DATA
 from bot.broadcasts.service import REMINDER, START, Broadcasts
+from bot.checkins.privacy import HOLDING as CHECKINS_DATA
+from bot.cohorts.privacy import HOLDING as COHORTS_DATA
 from bot.meetings.availability import Availability
 from bot.meetings.followup import FollowUps
 from bot.meetings.privacy import HOLDING as MEETINGS_DATA
@@ -111,6 +113,8 @@ async def build_core(
     privacy = Privacy(db, clock, books, settings)
     privacy.add(MEETINGS_DATA)
     privacy.add(BROADCASTS_DATA)
+    privacy.add(CHECKINS_DATA)
+    privacy.add(COHORTS_DATA)
     onboarding = Onboarding(db, clock, form, privacy)
     timers = Timers(db, clock)
     timers.register(FORGET_UPDATES, forget_updates(clock))

@@ -351,4 +351,62 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        11,
+        "cohorts, check-ins and the alerts they raise",
+        (
+            # A cohort is known by its deep-link code: `/start <code>` stores it in
+            # applications.cohort, which is how people belong to one.
+            """CREATE TABLE cohorts (
+                code TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                cadence_days INTEGER NOT NULL DEFAULT 14 CHECK (cadence_days BETWEEN 1 AND 90),
+                checkin_hour INTEGER NOT NULL DEFAULT 10 CHECK (checkin_hour BETWEEN 8 AND 20),
+                paused_from TEXT,
+                paused_until TEXT,
+                ends_on TEXT,
+                staff_id INTEGER,
+                created_by INTEGER NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            # One row per check-in asked of one person: the form's place (step, round, the
+            # message showing its buttons) and her answers in typed columns.
+            """CREATE TABLE checkins (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id INTEGER NOT NULL REFERENCES people(user_id) ON DELETE CASCADE,
+                pair_id INTEGER NOT NULL,
+                cohort TEXT,
+                reason TEXT NOT NULL CHECK (reason IN ('cadence', 'meeting', 'asked', 'staff')),
+                status TEXT NOT NULL CHECK (status IN ('open', 'answered', 'missed', 'closed')),
+                step TEXT,
+                round INTEGER NOT NULL DEFAULT 0,
+                asked_message INTEGER,
+                asked_as TEXT NOT NULL DEFAULT 'question',
+                rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+                worked_on TEXT,
+                needs_help INTEGER,
+                help_text TEXT,
+                opened_at TEXT NOT NULL,
+                reminded_at TEXT,
+                answered_at TEXT,
+                closed_at TEXT
+            )""",
+            "CREATE UNIQUE INDEX checkins_open ON checkins(user_id) WHERE status = 'open'",
+            "CREATE INDEX checkins_pair ON checkins(pair_id, opened_at)",
+            "CREATE INDEX checkins_cohort ON checkins(cohort, opened_at)",
+            # What staff were alerted to, and who handled it (`Mark handled`, first one wins).
+            """CREATE TABLE checkin_alerts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                user_id INTEGER NOT NULL REFERENCES people(user_id) ON DELETE CASCADE,
+                pair_id INTEGER NOT NULL,
+                checkin_id INTEGER,
+                kind TEXT NOT NULL CHECK (kind IN ('low_rating', 'help', 'missed', 'no_show')),
+                created_at TEXT NOT NULL,
+                handled_by INTEGER,
+                handled_at TEXT
+            )""",
+            "CREATE INDEX checkin_alerts_open ON checkin_alerts(created_at)"
+            " WHERE handled_at IS NULL",
+        ),
+    ),
 )

@@ -1,0 +1,81 @@
+"""What check-ins keep about a person, for /mydata, and how /delete erases it.
+
+Her check-ins go, answers and free text included; each leaves an anonymous count of its
+outcome (answered with a rating, missed) so that response rates survive. Alerts about her
+go too: they name her.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiosqlite
+
+from bot.privacy.data import Erasure, Holding
+from bot.runtime.db import Database
+
+COLUMNS = (
+    "id, pair_id, cohort, reason, status, rating, worked_on, needs_help, help_text,"
+    " opened_at, reminded_at, answered_at, closed_at"
+)
+
+
+async def _export(conn: aiosqlite.Connection, user_id: int) -> Any:
+    checkins = await Database.rows(
+        conn, f"SELECT {COLUMNS} FROM checkins WHERE user_id = ? ORDER BY id", (user_id,)
+    )
+    alerts = await Database.rows(
+        conn,
+        "SELECT id, pair_id, checkin_id, kind, created_at, handled_at FROM checkin_alerts"
+        " WHERE user_id = ? ORDER BY id",
+        (user_id,),
+    )
+    return {
+        "checkins": [
+            {
+                "checkin_id": row["id"],
+                "pair_id": row["pair_id"],
+                "cohort": row["cohort"],
+                "reason": row["reason"],
+                "status": row["status"],
+                "rating": row["rating"],
+                "worked_on": row["worked_on"],
+                "needs_help": None if row["needs_help"] is None else bool(row["needs_help"]),
+                "help_text": row["help_text"],
+                "opened_at": row["opened_at"],
+                "reminded_at": row["reminded_at"],
+                "answered_at": row["answered_at"],
+                "closed_at": row["closed_at"],
+            }
+            for row in checkins
+        ],
+        "alerts_to_staff": [
+            {
+                "alert_id": row["id"],
+                "pair_id": row["pair_id"],
+                "checkin_id": row["checkin_id"],
+                "kind": row["kind"],
+                "created_at": row["created_at"],
+                "handled_at": row["handled_at"],
+            }
+            for row in alerts
+        ],
+    }
+
+
+async def _erase(erasure: Erasure) -> None:
+    conn = erasure.conn
+    for row in await erasure.rows(
+        "SELECT status, rating FROM checkins WHERE user_id = ?", (erasure.user_id,)
+    ):
+        key = f"{row['status']}:{row['rating']}" if row["rating"] is not None else row["status"]
+        await conn.execute(
+            "INSERT INTO anonymous_counts(kind, key, count) VALUES ('checkin', ?, 1)"
+            " ON CONFLICT(kind, key) DO UPDATE SET count = count + 1",
+            (key,),
+        )
+    await conn.execute("DELETE FROM checkin_alerts WHERE user_id = ?", (erasure.user_id,))
+    await conn.execute("DELETE FROM checkins WHERE user_id = ?", (erasure.user_id,))
+
+
+HOLDING = Holding("checkins", ("checkins", "checkin_alerts"), _export, _erase)
