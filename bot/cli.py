@@ -35,6 +35,8 @@ configuration:
   PASSERELLE_PRIVACY_CONTACT   the privacy officer, shown by /privacy (name and e-mail)
   PASSERELLE_RETENTION_APPLICANTS    erase applications never paired after (default 730d)
   PASSERELLE_RETENTION_PARTICIPANTS  erase participants after their pairing (default 365d)
+  PASSERELLE_CHECKIN_DAYS      check-ins every N days unless a cohort sets its own (14)
+  PASSERELLE_CHECKIN_HOUR      at this hour of each participant's local time (10)
   PASSERELLE_WEBHOOK_URL       run --webhook: the public https:// URL Telegram calls
   PASSERELLE_WEBHOOK_LISTEN    run --webhook: local host:port (default 127.0.0.1:8081)
   PASSERELLE_WEBHOOK_PATH      run --webhook: local path (default: the public URL's path)

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     privacy_contact: str = ""
     retention_applicants: timedelta = timedelta(days=730)
     retention_participants: timedelta = timedelta(days=365)
+    # Check-ins: the cadence and local hour of a cohort that does not set its own, and of
+    # participants in no cohort. The hour is the participant's own local time.
+    checkin_days: int = Field(default=14, ge=1, le=90)
+    checkin_hour: int = Field(default=10, ge=8, le=20)
     # Webhook mode (`passerelle run --webhook`): the public HTTPS URL Telegram calls (a reverse
     # proxy in front), the local address and path the bot listens on behind it, and the secret
     # Telegram sends with each call (a fresh random one at each start when not given).
