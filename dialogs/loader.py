@@ -53,7 +53,8 @@ class Form:
 
     def msgids(self) -> Iterator[str]:
         """Every translatable text of the form."""
-        yield self.spec.summary_prompt
+        if self.spec.summary_prompt:
+            yield self.spec.summary_prompt
         yield from self.spec.texts.values()
         for step in self.steps:
             yield step.name
@@ -61,6 +62,8 @@ class Form:
             yield from step.prompt_by_role.values()
             if step.hint:
                 yield step.hint
+            if step.skip:
+                yield step.skip
             for option in step.options:
                 yield option.label
                 if option.reason:
@@ -106,6 +109,10 @@ def _check(form: Form) -> None:
                 raise FormError(f"step {step.id!r}: unknown validator {step.validator!r}")
             if not step.hint:
                 raise FormError(f"step {step.id!r}: a typed answer needs a hint")
+        if step.skip is not None and step.kind in ("choice", "multi"):
+            raise FormError(f"step {step.id!r}: only a typed step can have a skip button")
+    if form.spec.confirm and not form.spec.summary_prompt:
+        raise FormError("a form with a confirmation needs a summary_prompt")
     for rule in form.spec.rules:
         if rule.check not in CHECKS:
             raise FormError(f"unknown rule check {rule.check!r}")

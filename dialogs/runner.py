@@ -13,6 +13,8 @@ from dialogs.runner_types import (
     DONE,
     EDIT,
     EDIT_MENU,
+    SKIP,
+    SKIPPED,
     SUMMARY,
     Ask,
     Begin,
@@ -148,8 +150,17 @@ def _apply(form: Form, state: FormState, step: Step, value: Value) -> Transition
             status="not_eligible",
         )
         return Transition(ended, (Ineligible(step.id, reason),))
-    moved = _enter(form, replace(state, answers=answers), _next_step(form, answers))
+    next_step = _next_step(form, answers)
+    if next_step == SUMMARY and not form.spec.confirm:
+        return _submit(form, replace(state, answers=answers))
+    moved = _enter(form, replace(state, answers=answers), next_step)
     return Transition(moved, (_show(form, moved),))
+
+
+def _submit(form: Form, state: FormState) -> Transition:
+    reasons = evaluate(form, state.answers)
+    done = replace(state, step=None, round=state.round + 1, draft=(), status="submitted")
+    return Transition(done, (Submitted("needs_review" if reasons else "eligible", reasons),))
 
 
 def evaluate(form: Form, answers: Mapping[str, Value]) -> tuple[str, ...]:
@@ -187,11 +198,7 @@ def _press(form: Form, state: FormState, press: Press) -> Transition:
         return Transition(state, (Stale(),))
     if state.step == SUMMARY:
         if press.value == CONFIRM:
-            reasons = evaluate(form, state.answers)
-            done = replace(state, step=None, round=state.round + 1, status="submitted")
-            return Transition(
-                done, (Submitted("needs_review" if reasons else "eligible", reasons),)
-            )
+            return _submit(form, state)
         if press.value == EDIT:
             menu = replace(state, step=EDIT_MENU, round=state.round + 1)
             return Transition(menu, (_show(form, menu),))
@@ -207,6 +214,8 @@ def _press(form: Form, state: FormState, press: Press) -> Transition:
     step = form.by_id[state.step]
     if step.kind == "multi":
         return _multi(form, state, step, press.value)
+    if step.skip is not None and press.value == SKIP:
+        return _apply(form, state, step, SKIPPED)
     if step.kind != "choice" or form.option(step.id, press.value) is None:
         return Transition(state, (Stale(),))
     return _apply(form, state, step, press.value)

@@ -16,6 +16,8 @@ DONE = "done"
 CONFIRM = "confirm"
 EDIT = "edit"
 BACK = "back"
+SKIP = "skip"  # the press value of a typed step's skip button
+SKIPPED = ""  # the answer a skipped typed step records
 
 
 @dataclass(frozen=True)

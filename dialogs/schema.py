@@ -56,6 +56,7 @@ class Step(_Strict):
     hint: str | None = None
     rules: list[NumberRule] = []
     min_selected: int = 1
+    skip: str | None = None  # a typed step's button label to answer nothing (value SKIPPED)
 
 
 class FormRule(_Strict):
@@ -73,5 +74,7 @@ class FormSpec(_Strict):
     role_key: str = "role"
     steps: list[Step]
     rules: list[FormRule] = []
-    summary_prompt: str
+    summary_prompt: str = ""
     texts: dict[str, str] = {}
+    # False: no summary to confirm; answering the last step submits the form.
+    confirm: bool = True
