@@ -10,6 +10,10 @@ from bot.broadcasts.delivery import Deliveries
 from bot.broadcasts.privacy import HOLDING as BROADCASTS_DATA
 from bot.broadcasts.service import REMINDER, START, Broadcasts
 from bot.checkins.privacy import HOLDING as CHECKINS_DATA
+from bot.checkins.service import DUE as CHECKIN_DUE
+from bot.checkins.service import REMIND as CHECKIN_REMIND
+from bot.checkins.service import STEPS as CHECKIN_STEPS
+from bot.checkins.service import Checkins
 from bot.cohorts.privacy import HOLDING as COHORTS_DATA
 from bot.meetings.availability import Availability
 from bot.meetings.followup import FollowUps
@@ -62,6 +66,8 @@ class Core:
     audiences: Audiences
     broadcasts: Broadcasts
     deliveries: Deliveries
+    checkin_form: Form
+    checkins: Checkins
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -75,6 +81,7 @@ class Core:
         """At start, schedules the daily housekeeping and retention unless they are scheduled."""
         await start_housekeeping(self.db, self.clock)
         await self.privacy.start_retention()
+        await self.checkins.schedule_missing()
 
     async def close(self) -> None:
         """Closes the database."""
@@ -94,6 +101,15 @@ def load_application_form(books: Catalogs) -> Form:
     return load_form(FLOWS_DIR / "application.toml", missing, requires=list(Step))
 
 
+def load_checkin_form(books: Catalogs) -> Form:
+    """Loads the check-in form; each text must be translated in en, fr and es."""
+
+    def missing(msgid: str) -> list[str]:
+        return [lang for lang in LANGUAGES if not books.has(lang, msgid)]
+
+    return load_form(FLOWS_DIR / "checkin.toml", missing, requires=CHECKIN_STEPS)
+
+
 async def build_core(
     settings: Settings,
     clock: Clock | None = None,
@@ -108,6 +124,7 @@ async def build_core(
     clock = clock or SystemClock()
     books = books or catalogs()
     form = load_application_form(books)
+    checkin_form = load_checkin_form(books)
     db = Database(settings.db)
     await db.open()
     privacy = Privacy(db, clock, books, settings)
@@ -126,6 +143,13 @@ async def build_core(
     meetings = Meetings(db, clock, books, settings, rules, timers.wake)
     pairing = Pairing(db, clock)
     pairing.on_end.append(meetings.pair_ending)
+    checkins = Checkins(db, clock, checkin_form, books, settings)
+    timers.register(CHECKIN_DUE, checkins.on_due)
+    timers.register(CHECKIN_REMIND, checkins.on_remind)
+    pairing.on_formed.append(checkins.pair_formed)
+    pairing.on_end.append(checkins.pair_ending)
+    followups = FollowUps(db, clock, settings.timezone)
+    followups.after_answer(checkins.after_meeting)
     audiences = Audiences(db, settings.admins)
     broadcasts = Broadcasts(db, clock, audiences, settings.reminders)
     timers.register(START, broadcasts.on_start)
@@ -149,8 +173,10 @@ async def build_core(
         timers=timers,
         availability=Availability(db, clock, settings.timezone),
         meetings=meetings,
-        followups=FollowUps(db, clock, settings.timezone),
+        followups=followups,
         audiences=audiences,
         broadcasts=broadcasts,
         deliveries=Deliveries(db, clock, broadcasts),
+        checkin_form=checkin_form,
+        checkins=checkins,
     )

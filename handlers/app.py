@@ -19,6 +19,7 @@ from bot.core import Core
 from bot.runtime.replies import Send, stale
 from handlers import (
     broadcasts,
+    checkins,
     common,
     event_answers,
     meetings,
@@ -49,6 +50,7 @@ MODULES = (
     onboarding,
     pairing,
     meetings,
+    checkins,
     review,
     staff,
     stats,

@@ -11,8 +11,10 @@ from typing import Any
 
 import aiosqlite
 
+from bot.checkins.service import timers_of
 from bot.privacy.data import Erasure, Holding
 from bot.runtime.db import Database
+from bot.runtime.timers import cancel_matching
 
 COLUMNS = (
     "id, pair_id, cohort, reason, status, rating, worked_on, needs_help, help_text,"
@@ -74,6 +76,7 @@ async def _erase(erasure: Erasure) -> None:
             " ON CONFLICT(kind, key) DO UPDATE SET count = count + 1",
             (key,),
         )
+    await cancel_matching(conn, timers_of(erasure.user_id), erasure.now)
     await conn.execute("DELETE FROM checkin_alerts WHERE user_id = ?", (erasure.user_id,))
     await conn.execute("DELETE FROM checkins WHERE user_id = ?", (erasure.user_id,))
 

@@ -302,6 +302,9 @@ class Pairing:
         # What other capabilities do when a pair ends, in its transaction, before it ends
         # (meetings cancel the pair's upcoming meetings).
         self.on_end: list[PairEnding] = []
+        # What other capabilities do when a pair is formed, in its transaction, with its id
+        # (check-ins schedule each member's first one).
+        self.on_formed: list[PairEnding] = []
 
     async def participant(self, user_id: int) -> Participant | None:
         """A person with her application, as the pairing sees her (None without one)."""
@@ -420,6 +423,8 @@ class Pairing:
         )
         pair_id = cursor.lastrowid
         assert pair_id is not None
+        for formed in self.on_formed:
+            await formed(conn, pair_id)
         await audit(
             conn,
             self.clock,

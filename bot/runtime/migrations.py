@@ -409,4 +409,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             " WHERE handled_at IS NULL",
         ),
     ),
+    Migration(
+        12,
+        "check-ins: one open per person and pair, and when its first question went out",
+        (
+            # A mentor with several mentees has one check-in per pair; she answers them one at
+            # a time (the oldest open one first), the next one's question going out once the
+            # one before it is answered or closed (shown_at says it went out).
+            "DROP INDEX checkins_open",
+            "CREATE UNIQUE INDEX checkins_open ON checkins(user_id, pair_id) WHERE status = 'open'",
+            "ALTER TABLE checkins ADD COLUMN shown_at TEXT",
+        ),
+    ),
 )
