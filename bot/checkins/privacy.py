@@ -2,7 +2,8 @@
 
 Her check-ins go, answers and free text included; each leaves an anonymous count of its
 outcome (answered with a rating, missed) so that response rates survive. Alerts about her
-go too: they name her.
+go too: they name her, and so do her check-in timers. The other person's open check-ins
+about their pair close (the erasure ends the pair).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import aiosqlite
 from bot.checkins.service import timers_of
 from bot.privacy.data import Erasure, Holding
 from bot.runtime.db import Database
+from bot.runtime.people import iso
 from bot.runtime.timers import cancel_matching
 
 COLUMNS = (
@@ -76,7 +78,23 @@ async def _erase(erasure: Erasure) -> None:
             " ON CONFLICT(kind, key) DO UPDATE SET count = count + 1",
             (key,),
         )
-    await cancel_matching(conn, timers_of(erasure.user_id), erasure.now)
+    # Her pairs end with her erasure (without the pairing's hooks): the other person's open
+    # check-ins about them close, and their timers stop.
+    for pair in await erasure.rows(
+        "SELECT id, mentor_id, mentee_id FROM pairs WHERE ended_at IS NULL"
+        " AND (mentor_id = ? OR mentee_id = ?)",
+        (erasure.user_id, erasure.user_id),
+    ):
+        other = pair["mentee_id"] if pair["mentor_id"] == erasure.user_id else pair["mentor_id"]
+        await conn.execute(
+            "UPDATE checkins SET status = 'closed', closed_at = ? WHERE user_id = ?"
+            " AND pair_id = ? AND status = 'open'",
+            (iso(erasure.clock), other, pair["id"]),
+        )
+        await cancel_matching(conn, timers_of(other, pair["id"]), erasure.now)
+    # Her own timers name her (ids, subject, payload): they go, done ones included.
+    prefix = timers_of(erasure.user_id)
+    await conn.execute("DELETE FROM timers WHERE id >= ? AND id < ?", (prefix, prefix[:-1] + ";"))
     await conn.execute("DELETE FROM checkin_alerts WHERE user_id = ?", (erasure.user_id,))
     await conn.execute("DELETE FROM checkins WHERE user_id = ?", (erasure.user_id,))
 

@@ -414,12 +414,15 @@ async def test_erasing_her_data_cancels_her_check_in_timers(core: Core) -> None:
     async with core.db.write() as conn:
         await core.privacy.erase_in(conn, AWA, Why.REQUEST, AWA)
 
-    rows = await core.db.fetchall(
-        "SELECT id FROM timers WHERE id LIKE ? AND done_at IS NULL AND cancelled_at IS NULL",
-        (f"checkin:{AWA}:%",),
-    )
+    rows = await core.db.fetchall("SELECT id FROM timers WHERE id LIKE ?", (f"checkin:{AWA}:%",))
     assert rows == []
     assert await checkins(core, AWA) == []
+    assert [c["status"] for c in await checkins(core, CHLOE)] == ["closed"]
+    chloes = await core.db.fetchall(
+        "SELECT id FROM timers WHERE id LIKE ? AND done_at IS NULL AND cancelled_at IS NULL",
+        (f"checkin:{CHLOE}:%",),
+    )
+    assert chloes == []
 
 
 async def test_a_stale_press_or_a_closed_check_in_changes_nothing(core: Core) -> None:
