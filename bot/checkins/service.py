@@ -573,29 +573,44 @@ class Checkins:
             trigger = Trigger(Kind.NO_SHOW, user_id, pair_id, meeting_id=followed.meeting.id)
             await self._raise(conn, [trigger])
 
+    async def _schedule_upcoming(self, conn: aiosqlite.Connection, user_id: int, pair: Row) -> None:
+        """Schedules her next cadence date for a pair: the first one after now, counted from
+        the day the pair was formed, on her current schedule."""
+        schedule_ = await self._schedule_of(conn, user_id)
+        zone = await self._zone(conn, user_id)
+        now = self.clock.now()
+        day = await self._first_day(conn, user_id, pair["created_at"], schedule_)
+        for _ in range(10_000):
+            if local_instant(day, schedule_.hour, zone) > now:
+                break
+            day = next_day(schedule_, day)
+        await self._schedule_due(conn, user_id, pair["id"], day, schedule_.hour)
+
+    async def _open_due(self, conn: aiosqlite.Connection, user_id: int, pair_id: int) -> list[Row]:
+        return await self.db.rows(
+            conn,
+            "SELECT id FROM timers WHERE kind = ? AND subject = ? AND done_at IS NULL"
+            " AND cancelled_at IS NULL AND json_extract(payload, '$.pair_id') = ?",
+            (DUE, user_id, pair_id),
+        )
+
+    async def reschedule(self, conn: aiosqlite.Connection, user_id: int) -> None:
+        """Moves her next cadence dates to her schedule as it now is, in the caller's
+        transaction (for cohorts: after a cadence, hour or zone change)."""
+        for pair in await self._active_pairs(conn, user_id):
+            for timer in await self._open_due(conn, user_id, pair["id"]):
+                await cancel(conn, timer["id"], self.clock.now())
+            await self._schedule_upcoming(conn, user_id, pair)
+
     async def schedule_missing(self) -> int:
         """At start: the next cadence date of each participant of an active pair that has
         none scheduled (pairs formed before check-ins existed); how many. Idempotent."""
         added = 0
-        now = self.clock.now()
         async with self.db.write() as conn:
             for pair in await self._active_pairs(conn):
                 for user_id in (pair["mentor_id"], pair["mentee_id"]):
-                    found = await self.db.rows(
-                        conn,
-                        "SELECT 1 FROM timers WHERE kind = ? AND subject = ? AND done_at IS NULL"
-                        " AND cancelled_at IS NULL AND json_extract(payload, '$.pair_id') = ?",
-                        (DUE, user_id, pair["id"]),
-                    )
-                    if found:
+                    if await self._open_due(conn, user_id, pair["id"]):
                         continue
-                    schedule_ = await self._schedule_of(conn, user_id)
-                    zone = await self._zone(conn, user_id)
-                    day = await self._first_day(conn, user_id, pair["created_at"], schedule_)
-                    for _ in range(10_000):
-                        if local_instant(day, schedule_.hour, zone) > now:
-                            break
-                        day = next_day(schedule_, day)
-                    await self._schedule_due(conn, user_id, pair["id"], day, schedule_.hour)
+                    await self._schedule_upcoming(conn, user_id, pair)
                     added += 1
         return added

@@ -441,3 +441,18 @@ async def test_a_stale_press_or_a_closed_check_in_changes_nothing(core: Core) ->
     assert again.state == record.state
     (stored,) = await checkins(core, AWA)
     assert stored["rating"] == 4
+
+
+async def test_reschedule_moves_her_next_date_to_her_new_schedule(core: Core) -> None:
+    await four_zones(core)
+    async with core.db.write() as conn:
+        await conn.execute(
+            "INSERT INTO cohorts(code, name, cadence_days, checkin_hour, created_by, created_at)"
+            " VALUES ('fall', 'Fall', 7, 16, 0, 'x')"
+        )
+        await conn.execute("UPDATE applications SET cohort = 'fall' WHERE user_id = ?", (CHLOE,))
+        await core.checkins.reschedule(conn, CHLOE)
+
+    (due,) = await due_timers(core, CHLOE)
+    assert due == datetime(2027, 2, 21, 21, 0, tzinfo=UTC)  # 16:00 in Toronto, 7 days on
+    assert len(await due_timers(core, AWA)) == 1
