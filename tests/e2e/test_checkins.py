@@ -22,6 +22,7 @@ from tests.conftest import Launch
 from tests.e2e.meetings_helpers import DAKAR, MONTREAL, clock_of, enrol, pair_up, plain, settled
 from tests.e2e.test_delivery import bot_process, kill_9, rows
 from tests.e2e.test_delivery import settled as outbox_settled
+from tests.e2e.test_meetings import TUESDAY, book_tuesday, montreal_dakar
 from tests.harness import START, Person, Running, new_person, start_process
 
 ASKED = "How is your mentoring with Chloé going?"
@@ -267,3 +268,27 @@ async def test_kill_9_right_after_checkins_now_prompts_each_participant_once(
         assert sum(ASKED in t for t in awa.texts()) == 1
         assert len(rows(db, "SELECT id FROM checkins")) == 2
         await emu.wait_for(nadia.uid, contains="already started", since=0, timeout=5)
+
+
+async def test_a_meeting_held_brings_a_check_in_and_a_no_show_raises_a_trigger(
+    emu: Emulator, launch: Launch
+) -> None:
+    bot = await launch()
+    raised = recording(bot)
+    chloe, awa = await montreal_dakar(bot)
+    await book_tuesday(bot, chloe, awa)
+    clock_of(bot.core).set(TUESDAY + timedelta(hours=1))
+    await emu.wait_for(chloe.uid, contains="a-t-elle eu lieu")
+    await emu.wait_for(awa.uid, contains="take place?")
+
+    await chloe.tap("Oui")
+    await emu.wait_for(chloe.uid, contains="Comment se passe votre mentorat avec Awa")
+    await awa.tap("did not come")
+    await emu.wait_for(awa.uid, contains="Noted: Chloé did not come")
+
+    (row,) = await stored(bot, chloe.uid)
+    assert (row["reason"], row["status"]) == ("meeting", "open")
+    assert await stored(bot, awa.uid) == []
+    meeting = await bot.core.db.fetchone("SELECT id, pair_id FROM meetings")
+    assert meeting is not None
+    assert raised == [Trigger(Kind.NO_SHOW, awa.uid, meeting["pair_id"], meeting_id=meeting["id"])]
