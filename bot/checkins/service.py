@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.checkins import view
+from bot.checkins.steps import YES, CheckinStep
 from bot.checkins.triggers import LOW_RATING_AT_MOST, Escalate, Kind, Trigger
 from bot.cohorts.store import Schedule, cohort_of, load_cohort, schedule_of
 from bot.meetings.results import FollowedUp
@@ -53,10 +54,9 @@ ANSWERED = "answered"
 MISSED = "missed"
 CLOSED = "closed"
 
-# The step ids the code reads (dialogs/flows/checkin.toml), each stored in its own column.
-RATING, WORKED_ON, HELP, HELP_TEXT = "rating", "worked_on", "help", "help_text"
-STEPS = (RATING, WORKED_ON, HELP, HELP_TEXT)
-YES = "yes"
+RATING, WORKED_ON = CheckinStep.RATING.value, CheckinStep.WORKED_ON.value
+HELP, HELP_TEXT = CheckinStep.HELP.value, CheckinStep.HELP_TEXT.value
+STEPS = tuple(step.value for step in CheckinStep)  # what the loader requires of the flow
 
 
 class Reason(StrEnum):

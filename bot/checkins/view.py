@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.checkins.steps import YES, CheckinStep
 from bot.runtime.callbacks import decode, encode, to_int
 from bot.runtime.i18n import N_, Translator, escape, isolate
 from bot.runtime.keyboards import labelled
@@ -20,14 +21,12 @@ from dialogs.runner_types import (
     SKIP,
     SKIPPED,
     Ask,
-    EditMenu,
     Event,
     FormState,
     Press,
     Remind,
     Stale,
     Submitted,
-    Summary,
     Text,
     Transition,
     Value,
@@ -116,11 +115,10 @@ def reminder_line(t: Translator) -> str:
     return "<i>" + t("Please answer with one of the buttons below.") + "</i>"
 
 
-def thanks(t: Translator, answers: dict[str, Value] | FormState) -> str:
+def thanks(t: Translator, state: FormState) -> str:
     """What she reads once her check-in is sent."""
-    values = answers.answers if isinstance(answers, FormState) else answers
     text = t("Thank you! Your answers were sent to the program team.")
-    if values.get("help") == "yes":
+    if state.answers.get(CheckinStep.HELP) == YES:
         text += " " + t("Someone from the program team will contact you.")
     return text
 
@@ -220,8 +218,6 @@ def render(
             result.toast = stale(t)
         elif isinstance(output, Submitted):
             result.replies.append(Send(chat_id, thanks(t, transition.state)))
-        elif isinstance(output, Summary | EditMenu):  # pragma: no cover - no summary here
-            continue
     showing = {m for m in (asked.message_id if asked else None, pressed) if m is not None}
     if transition.state.round != before.round:
         for message_id in sorted(showing):
