@@ -9,11 +9,11 @@ from bot.broadcasts.audiences import Audiences
 from bot.broadcasts.delivery import Deliveries
 from bot.broadcasts.privacy import HOLDING as BROADCASTS_DATA
 from bot.broadcasts.service import REMINDER, START, Broadcasts
+from bot.checkins.cadence import DUE as CHECKIN_DUE
+from bot.checkins.cadence import REMIND as CHECKIN_REMIND
 from bot.checkins.privacy import HOLDING as CHECKINS_DATA
-from bot.checkins.service import DUE as CHECKIN_DUE
-from bot.checkins.service import REMIND as CHECKIN_REMIND
-from bot.checkins.service import STEPS as CHECKIN_STEPS
 from bot.checkins.service import Checkins
+from bot.checkins.steps import CheckinStep
 from bot.cohorts.privacy import HOLDING as COHORTS_DATA
 from bot.meetings.availability import Availability
 from bot.meetings.followup import FollowUps
@@ -107,7 +107,7 @@ def load_checkin_form(books: Catalogs) -> Form:
     def missing(msgid: str) -> list[str]:
         return [lang for lang in LANGUAGES if not books.has(lang, msgid)]
 
-    return load_form(FLOWS_DIR / "checkin.toml", missing, requires=CHECKIN_STEPS)
+    return load_form(FLOWS_DIR / "checkin.toml", missing, requires=list(CheckinStep))
 
 
 async def build_core(

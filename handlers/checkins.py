@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.checkins import view
-from bot.checkins.service import OPEN, Checkin, UnknownCohort
+from bot.checkins.store import OPEN, Checkin, UnknownCohort
 from bot.runtime.callbacks import BadCallback
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.replies import Reply, Response, Send, Toast, stale

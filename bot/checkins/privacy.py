@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.checkins.service import timers_of
+from bot.checkins.cadence import timers_of
 from bot.privacy.data import Erasure, Holding
 from bot.runtime.db import Database
 from bot.runtime.people import iso

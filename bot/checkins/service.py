@@ -19,15 +19,37 @@ a row missed, a reported no-show), so an alert commits with its cause or not at 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
 from bot.checkins import view
-from bot.checkins.steps import YES, CheckinStep
+from bot.checkins.cadence import (
+    DUE,
+    REMIND,
+    REMIND_AFTER,
+    due_id,
+    local_instant,
+    next_day,
+    remind_id,
+    timers_of,
+)
+from bot.checkins.steps import YES
+from bot.checkins.store import (
+    ANSWERED,
+    CLOSED,
+    HELP,
+    MISSED,
+    OPEN,
+    RATING,
+    Checkin,
+    Reason,
+    Started,
+    UnknownCohort,
+    checkin_from_row,
+    stored_values,
+)
 from bot.checkins.triggers import LOW_RATING_AT_MOST, Escalate, Kind, Trigger
 from bot.cohorts.store import Schedule, cohort_of, load_cohort, schedule_of
 from bot.meetings.results import FollowedUp
@@ -42,147 +64,7 @@ from bot.runtime.settings import Settings
 from bot.runtime.timers import Timer, cancel, cancel_matching, schedule
 from dialogs.loader import Form
 from dialogs.runner import advance
-from dialogs.runner_types import SKIPPED, Ask, Begin, Event, FormState, Stale, Transition, Value
-
-DUE = "checkin.due"
-REMIND = "checkin.remind"
-REMIND_AFTER = timedelta(hours=48)
-MAX_SKIPS = 400  # cadence dates skipped over a pause before giving up (an open-ended pause)
-
-OPEN = "open"
-ANSWERED = "answered"
-MISSED = "missed"
-CLOSED = "closed"
-
-RATING, WORKED_ON = CheckinStep.RATING.value, CheckinStep.WORKED_ON.value
-HELP, HELP_TEXT = CheckinStep.HELP.value, CheckinStep.HELP_TEXT.value
-STEPS = tuple(step.value for step in CheckinStep)  # what the loader requires of the flow
-
-
-class Reason(StrEnum):
-    """Why a check-in was opened (checkins.reason)."""
-
-    CADENCE = "cadence"
-    MEETING = "meeting"
-    ASKED = "asked"
-    STAFF = "staff"
-
-
-def timers_of(user_id: int, pair_id: int | None = None) -> str:
-    """The prefix of the ids of a person's check-in timers (for one pair, given `pair_id`)."""
-    return f"checkin:{user_id}:" if pair_id is None else f"checkin:{user_id}:{pair_id}:"
-
-
-def due_id(user_id: int, pair_id: int, day: date) -> str:
-    """The stable id of one cadence date's timer."""
-    return f"{timers_of(user_id, pair_id)}{day.isoformat()}"
-
-
-def remind_id(user_id: int, pair_id: int, checkin_id: int) -> str:
-    """The stable id of a check-in's 48-hour reminder."""
-    return f"{timers_of(user_id, pair_id)}remind:{checkin_id}"
-
-
-def local_instant(day: date, hour: int, zone: str) -> datetime:
-    """The UTC instant of `hour`:00 on a local date in a zone: exactly one, even on a DST
-    switch day (an hour skipped resolves to the instant after the gap, one repeated to its
-    first occurrence)."""
-    return datetime.combine(day, time(hour), tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
-def next_day(schedule_: Schedule, after: date) -> date:
-    """The cadence date after `after`, skipping the dates her cohort is paused on."""
-    day = after + timedelta(days=schedule_.days)
-    for _ in range(MAX_SKIPS):
-        if not schedule_.paused_on(day):
-            return day
-        day += timedelta(days=schedule_.days)
-    return day  # paused without end: the date is checked again when it comes
-
-
-@dataclass(frozen=True)
-class Checkin:
-    """One check-in asked of one person about one pair, as stored."""
-
-    id: int
-    user_id: int
-    pair_id: int
-    reason: str
-    status: str
-    state: FormState
-    asked: view.Asked | None
-    shown: bool
-    opened_at: str
-    reminded_at: str | None
-
-
-@dataclass(frozen=True)
-class Started:
-    """What a staff round did: check-ins opened, and people who had one open already."""
-
-    started: int
-    already_open: int
-
-
-@dataclass(frozen=True)
-class UnknownCohort:
-    """/checkins_now named a cohort that does not exist."""
-
-    code: str
-
-
-def _answers(row: Row) -> dict[str, Value]:
-    answers: dict[str, Value] = {}
-    if row["rating"] is not None:
-        answers[RATING] = str(row["rating"])
-        if row["worked_on"] is not None:
-            answers[WORKED_ON] = row["worked_on"]
-        elif row["step"] != WORKED_ON:
-            answers[WORKED_ON] = SKIPPED
-    if row["needs_help"] is not None:
-        answers[HELP] = YES if row["needs_help"] else "no"
-    if row["help_text"] is not None:
-        answers[HELP_TEXT] = row["help_text"]
-    return answers
-
-
-def _checkin(row: Row) -> Checkin:
-    status = row["status"]
-    state = FormState(
-        step=row["step"] if status == OPEN else None,
-        round=row["round"],
-        answers=_answers(row),
-        status="in_progress" if status == OPEN else "submitted",
-    )
-    asked = (
-        view.Asked(row["asked_message"], row["asked_as"])
-        if row["asked_message"] is not None
-        else None
-    )
-    return Checkin(
-        id=row["id"],
-        user_id=row["user_id"],
-        pair_id=row["pair_id"],
-        reason=row["reason"],
-        status=status,
-        state=state,
-        asked=asked,
-        shown=row["shown_at"] is not None,
-        opened_at=row["opened_at"],
-        reminded_at=row["reminded_at"],
-    )
-
-
-def _stored(answers: dict[str, Value]) -> tuple[int | None, str | None, int | None, Value | None]:
-    rating = answers.get(RATING)
-    worked_on = answers.get(WORKED_ON)
-    helped = answers.get(HELP)
-    return (
-        int(rating) if isinstance(rating, str) else None,
-        worked_on if isinstance(worked_on, str) and worked_on != SKIPPED else None,
-        None if helped is None else int(helped == YES),
-        answers.get(HELP_TEXT),
-    )
+from dialogs.runner_types import Ask, Begin, Event, Stale, Transition
 
 
 class Checkins:
@@ -210,7 +92,7 @@ class Checkins:
             "SELECT * FROM checkins WHERE user_id = ? AND status = ? ORDER BY id LIMIT 1",
             (user_id, OPEN),
         )
-        return _checkin(rows[0]) if rows else None
+        return checkin_from_row(rows[0]) if rows else None
 
     async def get(
         self, checkin_id: int, conn: aiosqlite.Connection | None = None
@@ -219,7 +101,7 @@ class Checkins:
         rows = await self.db.rows(
             conn or self.db.reader, "SELECT * FROM checkins WHERE id = ?", (checkin_id,)
         )
-        return _checkin(rows[0]) if rows else None
+        return checkin_from_row(rows[0]) if rows else None
 
     async def other_name(self, pair_id: int, user_id: int) -> str:
         """The first name of the other person of her pair."""
@@ -422,7 +304,7 @@ class Checkins:
         answers = dict(state.answers)
         submitted = state.status == "submitted"
         now = iso(self.clock)
-        rating, worked_on, needs_help, help_text = _stored(answers)
+        rating, worked_on, needs_help, help_text = stored_values(answers)
         await conn.execute(
             "UPDATE checkins SET step = ?, round = ?, rating = ?, worked_on = ?,"
             " needs_help = ?, help_text = ?, status = ?, answered_at = ?,"

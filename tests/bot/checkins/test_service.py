@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
-from bot.checkins.service import DUE, REMIND, Reason, local_instant, next_day
+from bot.checkins.cadence import DUE, REMIND, local_instant, next_day
+from bot.checkins.store import Reason
 from bot.checkins.triggers import Kind, Trigger
 from bot.cohorts.store import Schedule
 from bot.core import Core, build_core
