@@ -457,3 +457,23 @@ async def test_reschedule_moves_her_next_date_to_her_new_schedule(core: Core) ->
     (due,) = await due_timers(core, CHLOE)
     assert due == datetime(2027, 2, 21, 21, 0, tzinfo=UTC)  # 16:00 in Toronto, 7 days on
     assert len(await due_timers(core, AWA)) == 1
+
+
+async def test_a_staff_round_for_one_cohort_asks_only_its_members(core: Core) -> None:
+    async with core.db.write() as conn:
+        await conn.execute(
+            "INSERT INTO cohorts(code, name, created_by, created_at)"
+            " VALUES ('Spring27', 'Spring', 0, 'x')"
+        )
+    await four_zones(core)
+    async with core.db.write() as conn:
+        await conn.execute(
+            "UPDATE applications SET cohort = 'spring27' WHERE user_id IN (?, ?)", (AWA, MARIA)
+        )
+
+    started = await core.checkins.start_round("SPRING27", None)
+
+    assert (started.started, started.already_open) == (2, 0)  # type: ignore[union-attr]
+    assert [len(await checkins(core, uid)) for uid in (CHLOE, AWA, LIAM, MARIA)] == [0, 1, 0, 1]
+    (awa,) = await checkins(core, AWA)
+    assert (awa["reason"], awa["cohort"]) == ("staff", "Spring27")
