@@ -208,7 +208,7 @@ async def test_the_48_hour_reminder_shows_the_current_question(
     assert len(awa.texts()) == seen  # one reminder only
 
 
-async def test_a_check_in_resumes_after_a_restart(launch: Launch) -> None:
+async def test_a_check_in_resumes_after_a_restart_and_another_command(launch: Launch) -> None:
     bot = await launch()
     _, awa, _ = await chloe_and_awa(bot)
     await awa.send("/checkin", expect=ASKED)
@@ -216,6 +216,7 @@ async def test_a_check_in_resumes_after_a_restart(launch: Launch) -> None:
     await bot.shutdown()
 
     again = await launch(start=START + timedelta(hours=1))
+    await awa.send("/availability", expect="🗓")  # another command in between
     await awa.send("we worked on pricing", expect=HELP)  # goes to the open check-in
     shown = await awa.send("/checkin", expect=HELP)
     assert shown.buttons == [["Yes", "No"]]
