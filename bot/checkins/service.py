@@ -426,6 +426,8 @@ class Checkins:
                 " ORDER BY id DESC LIMIT 3",
                 (user_id, pair_id, OPEN),
             )
+            # Her last two for this pair missed: staff hear once per run of misses (a third
+            # miss in a row raises nothing new; an answer in between starts a new run).
             streak = [r["status"] for r in recent]
             if streak[:2] == [MISSED, MISSED] and streak[2:3] != [MISSED]:
                 await self._raise(conn, [Trigger(Kind.MISSED, user_id, pair_id, row["id"])])
