@@ -9,6 +9,7 @@ from bot.broadcasts.audiences import Audiences
 from bot.broadcasts.delivery import Deliveries
 from bot.broadcasts.privacy import HOLDING as BROADCASTS_DATA
 from bot.broadcasts.service import REMINDER, START, Broadcasts
+from bot.checkins.alerts import Alerts, no_show_alerts
 from bot.checkins.privacy import HOLDING as CHECKINS_DATA
 from bot.cohorts.privacy import HOLDING as COHORTS_DATA
 from bot.meetings.availability import Availability
@@ -62,6 +63,7 @@ class Core:
     audiences: Audiences
     broadcasts: Broadcasts
     deliveries: Deliveries
+    alerts: Alerts
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -128,6 +130,9 @@ async def build_core(
     pairing.on_end.append(meetings.pair_ending)
     audiences = Audiences(db, settings.admins)
     broadcasts = Broadcasts(db, clock, audiences, settings.reminders)
+    alerts = Alerts(db, clock, books, settings)
+    followups = FollowUps(db, clock, settings.timezone)
+    followups.after_answer(no_show_alerts(alerts))
     timers.register(START, broadcasts.on_start)
     timers.register(REMINDER, broadcasts.on_reminder(reminders_for(books, settings.timezone)))
     return Core(
@@ -149,8 +154,9 @@ async def build_core(
         timers=timers,
         availability=Availability(db, clock, settings.timezone),
         meetings=meetings,
-        followups=FollowUps(db, clock, settings.timezone),
+        followups=followups,
         audiences=audiences,
         broadcasts=broadcasts,
         deliveries=Deliveries(db, clock, broadcasts),
+        alerts=alerts,
     )

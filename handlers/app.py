@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot.core import Core
 from bot.runtime.replies import Send, stale
 from handlers import (
+    alerts,
     broadcasts,
     common,
     event_answers,
@@ -53,6 +54,7 @@ MODULES = (
     staff,
     stats,
     broadcasts,
+    alerts,
     event_answers,
     common,
 )
