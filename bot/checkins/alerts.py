@@ -124,10 +124,11 @@ class Alerts:
                 " WHERE id = ? AND handled_at IS NULL",
                 (actor_id, stamp(self.clock.now()), alert_id),
             )
-            if cursor.rowcount == 0:
-                return AlreadyHandled(
-                    facts, row["handled_by"], await _person(conn, row["handled_by"])
-                )
+            if cursor.rowcount == 0:  # handled first by someone, or by her (a second press)
+                by_id = row["handled_by"]
+                if by_id == actor_id:
+                    return Handled(facts)
+                return AlreadyHandled(facts, by_id, await _person(conn, by_id))
             details = {"alert_id": alert_id, "kind": facts.kind.value, "pair_id": row["pair_id"]}
             await audit(conn, self.clock, actor_id, "alert.handled", facts.person.user_id, details)
             actor = await _person(conn, actor_id)
