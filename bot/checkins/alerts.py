@@ -18,8 +18,10 @@ transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiosqlite
 
@@ -92,18 +94,25 @@ class Alerts:
         )
         if recent:
             return
+        created = stamp(now)
+        draft = {
+            "id": 0,
+            "user_id": trigger.user_id,
+            "pair_id": trigger.pair_id,
+            "checkin_id": trigger.checkin_id,
+            "kind": trigger.kind,
+            "created_at": created,
+        }
+        facts = await self._facts(conn, draft, trigger.meeting_id)
+        if facts is None:  # she or the pair is not stored (erased): nobody to name
+            return
         cursor = await conn.execute(
             "INSERT INTO checkin_alerts(user_id, pair_id, checkin_id, kind, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (trigger.user_id, trigger.pair_id, trigger.checkin_id, trigger.kind, stamp(now)),
+            (trigger.user_id, trigger.pair_id, trigger.checkin_id, trigger.kind, created),
         )
         assert cursor.lastrowid is not None
-        rows = await Database.rows(
-            conn, "SELECT * FROM checkin_alerts WHERE id = ?", (cursor.lastrowid,)
-        )
-        facts = await self._facts(conn, rows[0], trigger.meeting_id)
-        if facts is None:  # she or the pair is not stored: nobody to name
-            return
+        facts = replace(facts, alert_id=cursor.lastrowid)
         messages = []
         for reader_id in await self._recipients(conn, trigger.user_id):
             t, zone = await self._reader(conn, reader_id)
@@ -183,14 +192,14 @@ class Alerts:
         return self.books.get(person.language), local_zone(person, self.settings.timezone)
 
     async def _facts(
-        self, conn: aiosqlite.Connection, row: Row, meeting_id: int | None
+        self, conn: aiosqlite.Connection, row: Row | Mapping[str, Any], meeting_id: int | None
     ) -> AlertFacts | None:
         """What the alert shows, read now: the person, the pair, her answers, the meeting."""
         person = await _person(conn, row["user_id"])
         pairs = await Database.rows(
             conn, "SELECT mentor_id, mentee_id FROM pairs WHERE id = ?", (row["pair_id"],)
         )
-        if person is None or not pairs:
+        if person is None or not pairs or person.user_id not in tuple(pairs[0]):
             return None
         is_mentor = pairs[0]["mentor_id"] == person.user_id
         other = await _person(conn, pairs[0]["mentee_id" if is_mentor else "mentor_id"])
@@ -227,7 +236,7 @@ class Alerts:
 
     @staticmethod
     async def _meeting_start(
-        conn: aiosqlite.Connection, row: Row, meeting_id: int | None
+        conn: aiosqlite.Connection, row: Row | Mapping[str, Any], meeting_id: int | None
     ) -> datetime | None:
         """When the meeting she reported was: the trigger's, else her latest no-show report
         in that pair before the alert (the alert row does not keep the meeting)."""

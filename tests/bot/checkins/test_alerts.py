@@ -205,3 +205,27 @@ async def test_held_meetings_raise_nothing(world: World) -> None:
     assert cursor.lastrowid is not None
     await world.core.followups.answer(CHLOE, cursor.lastrowid, Answer.HELD, None)
     assert await alerts(world.core) == []
+
+
+async def test_a_trigger_about_someone_not_in_the_pair_raises_nothing(world: World) -> None:
+    await raise_one(world, Trigger(Kind.MISSED, NADIA, world.pair_id))
+    await raise_one(world, Trigger(Kind.MISSED, AWA, world.pair_id + 1))
+    await raise_one(world, Trigger(Kind.MISSED, 777, world.pair_id))
+    assert await alerts(world.core) == []
+    assert await outbox(world.core) == []
+
+
+async def test_her_second_press_changes_nothing_and_tells_nobody_again(world: World) -> None:
+    await raise_one(world, trigger(world, Kind.MISSED))
+    (row,) = await alerts(world.core)
+    assert isinstance(await world.core.alerts.handle(NADIA, row["id"], None), Handled)
+    await world.core.db.run("DELETE FROM outbox")
+    world.clock.advance(timedelta(minutes=5))
+    assert isinstance(await world.core.alerts.handle(NADIA, row["id"], None), Handled)
+    assert await outbox(world.core) == []
+    (after,) = await alerts(world.core)
+    assert after["handled_at"] == "2027-01-13T15:00:00Z"
+    outcome = await world.core.alerts.outcome(INES, row["id"])
+    assert isinstance(outcome, AlreadyHandled) and outcome.by_id == NADIA
+    assert isinstance(await world.core.alerts.outcome(NADIA, row["id"]), Handled)
+    assert isinstance(await world.core.alerts.outcome(OTTO, row["id"]), Gone)
