@@ -25,6 +25,7 @@ class Answers:
     worked_on: str | None
     needs_help: bool | None
     help_text: str | None
+    answered: bool = True  # False while she is still answering: a missing answer is not skipped
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,10 @@ def _answers(t: Translator, answers: Answers) -> list[str]:
     lines = [t("<b>Her latest check-in</b>")]
     if answers.rating is not None:
         lines.append(t("Rating: {rating}/5", rating=answers.rating))
-    lines.append(
-        t("Worked on: {text}", text=answers.worked_on)
-        if answers.worked_on
-        else t("Worked on: (skipped)")
-    )
+    if answers.worked_on:
+        lines.append(t("Worked on: {text}", text=answers.worked_on))
+    elif answers.answered:
+        lines.append(t("Worked on: (skipped)"))
     if answers.needs_help:
         lines.append(t("Asked for help: {text}", text=answers.help_text or ""))
     elif answers.needs_help is not None:

@@ -225,14 +225,18 @@ class Alerts:
             return None
         rows = await Database.rows(
             conn,
-            "SELECT rating, worked_on, needs_help, help_text FROM checkins WHERE id = ?",
+            "SELECT rating, worked_on, needs_help, help_text, answered_at FROM checkins"
+            " WHERE id = ?",
             (checkin_id,),
         )
         if not rows:
             return None
         row = rows[0]
         needs_help = None if row["needs_help"] is None else bool(row["needs_help"])
-        return Answers(row["rating"], row["worked_on"], needs_help, row["help_text"])
+        if row["rating"] is None and row["worked_on"] is None and needs_help is None:
+            return None  # missed, or nothing answered yet: no answers to show
+        answered = row["answered_at"] is not None
+        return Answers(row["rating"], row["worked_on"], needs_help, row["help_text"], answered)
 
     @staticmethod
     async def _meeting_start(

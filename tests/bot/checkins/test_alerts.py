@@ -229,3 +229,29 @@ async def test_her_second_press_changes_nothing_and_tells_nobody_again(world: Wo
     assert isinstance(outcome, AlreadyHandled) and outcome.by_id == NADIA
     assert isinstance(await world.core.alerts.outcome(NADIA, row["id"]), Handled)
     assert isinstance(await world.core.alerts.outcome(OTTO, row["id"]), Gone)
+
+
+async def test_a_missed_check_in_shows_no_answers_and_one_in_progress_no_skip(
+    world: World,
+) -> None:
+    async with world.core.db.write() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO checkins(user_id, pair_id, reason, status, opened_at, closed_at)"
+            " VALUES (?, ?, 'cadence', 'missed', 'x', 'x')",
+            (AWA, world.pair_id),
+        )
+        missed = cursor.lastrowid
+        cursor = await conn.execute(
+            "INSERT INTO checkins(user_id, pair_id, reason, status, rating, opened_at)"
+            " VALUES (?, ?, 'cadence', 'open', 1, 'x')",
+            (CHLOE, world.pair_id),
+        )
+        rated = cursor.lastrowid
+    await raise_one(world, trigger(world, Kind.MISSED, missed))
+    await raise_one(world, Trigger(Kind.LOW_RATING, CHLOE, world.pair_id, checkin_id=rated))
+    (missed_alert, _), (low_alert, _) = (
+        (body["text"], chat) for chat, body in (await outbox(world.core))[::2]
+    )
+    assert "Her latest check-in" not in missed_alert and "Worked on" not in missed_alert
+    assert "Rating: 1/5" in low_alert
+    assert "Worked on" not in low_alert and "Asked for help" not in low_alert
