@@ -183,3 +183,42 @@ async def test_a_refused_link_to_her_chat_still_delivers_the_alert(
     await nadia.tap("Mark handled", english.message_id)
     (row,) = await bot.core.db.fetchall("SELECT handled_by FROM checkin_alerts")
     assert row["handled_by"] == nadia.uid
+
+
+async def test_the_staff_member_in_charge_of_her_cohort_handles_it_in_spanish(
+    emu: Emulator, launch: Launch
+) -> None:
+    bot, nadia, ines = await with_admins(emu, launch)
+    sam = bot.person("Sam", "es")
+    _chloe, awa = await montreal_dakar(bot)
+    (pair,) = await bot.core.db.fetchall("SELECT id FROM pairs")
+    async with bot.core.db.write() as conn:
+        await conn.execute(
+            "INSERT INTO staff(user_id, role, added_by, added_at) VALUES (?, 'staff', ?, 'x')",
+            (sam.uid, nadia.uid),
+        )
+        await conn.execute(
+            "INSERT INTO cohorts(code, name, staff_id, created_by, created_at)"
+            " VALUES ('dakar27', 'Dakar 2027', ?, ?, 'x')",
+            (sam.uid, nadia.uid),
+        )
+        await conn.execute(
+            "UPDATE applications SET cohort = 'dakar27' WHERE user_id = ?", (awa.uid,)
+        )
+    await sam.send("/start", expect="equipo del programa")
+    async with bot.core.db.write() as conn:
+        await bot.core.alerts.raise_alert(conn, Trigger(Kind.MISSED, awa.uid, pair["id"]))
+    spanish = await emu.wait_for(sam.uid, contains="Una pareja de mentoría puede necesitarle")
+    assert "Awa no respondió a 2 seguimientos seguidos." in plain(spanish.text)
+    assert spanish.buttons == [["Contactarla"], ["Marcar como atendida"]]
+    await emu.wait_for(nadia.uid, contains=ALERT_EN)
+    await emu.wait_for(ines.uid, contains=ALERT_FR)
+    mark = emu.mark()
+    await sam.tap("Marcar como atendida", spanish.message_id)
+    done = await emu.wait_for(
+        sam.uid, predicate=lambda m: m.message_id == spanish.message_id, since=mark
+    )
+    assert plain(done.text).endswith("✅ Atendida por usted.")
+    told = await emu.wait_for(nadia.uid, contains="handled the alert", since=mark)
+    assert plain(told.text) == "✅ Sam handled the alert about Awa."
+    await emu.wait_for(ines.uid, contains="Sam a traité l\u2019alerte concernant Awa", since=mark)
