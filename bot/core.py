@@ -9,6 +9,7 @@ from bot.broadcasts.audiences import Audiences
 from bot.broadcasts.delivery import Deliveries
 from bot.broadcasts.privacy import HOLDING as BROADCASTS_DATA
 from bot.broadcasts.service import REMINDER, START, Broadcasts
+from bot.checkins.alerts import Alerts
 from bot.checkins.cadence import DUE as CHECKIN_DUE
 from bot.checkins.cadence import REMIND as CHECKIN_REMIND
 from bot.checkins.privacy import HOLDING as CHECKINS_DATA
@@ -68,6 +69,7 @@ class Core:
     deliveries: Deliveries
     checkin_form: Form
     checkins: Checkins
+    alerts: Alerts
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -144,6 +146,8 @@ async def build_core(
     pairing = Pairing(db, clock)
     pairing.on_end.append(meetings.pair_ending)
     checkins = Checkins(db, clock, checkin_form, books, settings)
+    alerts = Alerts(db, clock, books, settings)
+    checkins.escalate.append(alerts.raise_alert)
     timers.register(CHECKIN_DUE, checkins.on_due)
     timers.register(CHECKIN_REMIND, checkins.on_remind)
     pairing.on_formed.append(checkins.pair_formed)
@@ -179,4 +183,5 @@ async def build_core(
         deliveries=Deliveries(db, clock, broadcasts),
         checkin_form=checkin_form,
         checkins=checkins,
+        alerts=alerts,
     )

@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot.core import Core
 from bot.runtime.replies import Send, stale
 from handlers import (
+    alerts,
     broadcasts,
     checkins,
     common,
@@ -55,6 +56,7 @@ MODULES = (
     staff,
     stats,
     broadcasts,
+    alerts,
     event_answers,
     common,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
@@ -35,6 +35,8 @@ TIDY_PATIENCE = 1.1  # seconds tidying edits may wait for slots, in all: a windo
 # Edits that cannot apply because the message is gone or too old: the edits this bot makes
 # only tidy up old messages, so these are expected now and then and nothing to report.
 GONE = ("message to edit not found", "message can't be edited")
+USER_LINK = "tg://user?id="
+PRIVACY_RESTRICTED = "button_user_privacy_restricted"
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -42,8 +44,31 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     if not keyboard:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in keyboard]
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in keyboard
+        ]
     )
+
+
+def without_user_links(reply: Reply) -> Reply | None:
+    """The message without its buttons that open someone's chat by id (tg://user?id=), which
+    Telegram refuses when her privacy settings forbid such links; None if it had none."""
+    if not isinstance(reply, Send | SendMedia):
+        return None
+    keyboard = tuple(
+        kept
+        for row in reply.keyboard
+        if (kept := tuple(b for b in row if not b.url.startswith(USER_LINK)))
+    )
+    if keyboard == reply.keyboard:
+        return None
+    return replace(reply, keyboard=keyboard)
 
 
 class Status(StrEnum):
@@ -137,6 +162,10 @@ class Sender:
             if "chat not found" in error.message.lower():
                 await self.on_unreachable(reply.chat_id)
                 return Attempt(Status.UNREACHABLE, reason=error.message)
+            plainer = without_user_links(reply)
+            if PRIVACY_RESTRICTED in error.message.lower() and plainer is not None:
+                log.info("a link to someone's chat was refused (privacy): sent without it")
+                return await self.attempt(plainer, bulk, tidy, deadline)
             gone = any(words in error.message.lower() for words in GONE)
             if gone and isinstance(reply, Edit | EditButtons):
                 log.info("an edited message was no longer there: %s", error.message)

@@ -53,7 +53,10 @@ def _encode(message: Owed) -> str:
             },
             ensure_ascii=False,
         )
-    keyboard = [[[button.label, button.data] for button in row] for row in message.keyboard]
+    keyboard = [
+        [[button.label, button.data, *([button.url] if button.url else [])] for button in row]
+        for row in message.keyboard
+    ]
     return json.dumps({"text": message.text, "keyboard": keyboard}, ensure_ascii=False)
 
 
@@ -63,9 +66,7 @@ def _decode(chat_id: int, body: str) -> Owed:
         return SendDocument(
             chat_id, data["document"], base64.b64decode(data["content"]), data["caption"]
         )
-    keyboard = tuple(
-        tuple(Button(label, value) for label, value in row) for row in data["keyboard"]
-    )
+    keyboard = tuple(tuple(Button(*button) for button in row) for row in data["keyboard"])
     return Send(chat_id, data["text"], keyboard)
 
 

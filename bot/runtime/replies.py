@@ -12,10 +12,17 @@ STALE_BUTTON = N_("This button is no longer active.")
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button with its (already encoded) callback data."""
+    """An inline button with its (already encoded) callback data, or a link it opens (`url`,
+    then `data` is empty)."""
 
     label: str
     data: str
+    url: str = ""
+
+
+def link_button(label: str, url: str) -> Button:
+    """A button that opens a link (a chat, a page) instead of sending a press to the bot."""
+    return Button(label, "", url)
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
