@@ -27,6 +27,7 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("unpair", N_("End a pairing")),
     ("broadcast", N_("Send an announcement")),
     ("stats", N_("Program figures")),
+    ("report", N_("Check-in chart: response rate, ratings, pairs at risk")),
     ("export", N_("Export applications as CSV")),
     ("staff", N_("Manage staff")),
     ("erase", N_("Erase someone's data on her request")),

@@ -301,9 +301,10 @@ def read_figures(
         scope = f"(cohort IN ({marks}) OR cohort IS NULL)" if codes else "cohort IS NULL"
         scope_params = codes
     by_cohort: dict[str | None, dict[int, Tally]] = defaultdict(dict)
+    # GROUP BY 1, 2: by cohort (or pair) and fortnight.
     for code, index, *counts in conn.execute(
-        f"SELECT cohort, {bucket} AS bucket, {_TALLY} FROM checkins"
-        f" WHERE {scope} AND opened_at >= ? AND opened_at < ? GROUP BY cohort, bucket",
+        f"SELECT cohort, {bucket}, {_TALLY} FROM checkins"
+        f" WHERE {scope} AND opened_at >= ? AND opened_at < ? GROUP BY 1, 2",
         [*bucket_params, *scope_params, since, until],
     ):
         by_cohort[code][index] = by_cohort[code].get(index, Tally()) + _tally(counts)
@@ -338,9 +339,9 @@ def read_figures(
     pair_params: list[object] = [cohort.code, cohort.code] if cohort is not None else []
     pairs: dict[int, _PairData] = defaultdict(_PairData)
     for pair_id, index, last_answered, missed_recently, *counts in conn.execute(
-        f"SELECT pair_id, {bucket} AS bucket, MAX(answered_at),"
+        f"SELECT pair_id, {bucket}, MAX(answered_at),"
         f" SUM(status = 'missed' AND opened_at >= ?), {_TALLY} FROM checkins"
-        f" WHERE {in_pairs} AND opened_at >= ? AND opened_at < ? GROUP BY pair_id, bucket",
+        f" WHERE {in_pairs} AND opened_at >= ? AND opened_at < ? GROUP BY 1, 2",
         [*bucket_params, recent, *pair_params, since, until],
     ):
         data = pairs[pair_id]

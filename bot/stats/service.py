@@ -18,6 +18,7 @@ from bot.runtime.db import Database, DuplicateUpdate, Row
 from bot.runtime.i18n import Translator
 from bot.staff.service import audit
 from bot.stats.checkins import CheckinFigures, read_figures
+from bot.stats.report import chart_of, render
 from dialogs.loader import Form
 
 MENTOR_COUNTRY = "canada"
@@ -141,6 +142,18 @@ class Stats:
                 return read_figures(conn, now, zone, cohort, names)
 
         return await asyncio.to_thread(read)
+
+    async def members(self, cohort: Cohort) -> set[int]:
+        """The people of a cohort (who applied with its code)."""
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM applications WHERE lower(cohort) = lower(?)", (cohort.code,)
+        )
+        return {row[0] for row in rows}
+
+    async def chart(self, t: Translator, figures: CheckinFigures) -> tuple[bytes, str]:
+        """The /report chart as PNG bytes and its title, drawn in a worker thread."""
+        chart = chart_of(t, figures)
+        return await asyncio.to_thread(render, chart), chart.title
 
     def columns(self) -> list[str]:
         """The CSV header: the fixed columns, then one per step id of the form."""
