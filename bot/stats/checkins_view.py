@@ -91,7 +91,7 @@ def reason_text(t: Translator, reason: Reason, html: bool = True) -> str:
 
 def risk_text(t: Translator, risk: Risk, html: bool = True) -> str:
     """A pair at risk and every reason."""
-    reasons = "; ".join(reason_text(t, reason, html) for reason in risk.reasons)
+    reasons = t.join(reason_text(t, reason, html) for reason in risk.reasons)
     name = pair_name(t, risk.mentor, risk.mentee, html)
     if html:
         return t("{pair}: {reasons}", pair=Html(name), reasons=Html(reasons))

@@ -53,7 +53,7 @@ async def test_stats_show_check_ins_and_pairs_at_risk(emu: Emulator, launch: Lau
     fall = "67% answered (2 of 3 check-ins) · average rating 3.0/5, ↘ from 4.0 to 2.0"
     assert f"• Fall 2027 (fall27): {fall}" in lines and f"• Ben and Fatou: {fall}" in lines
     assert "⚠️ 1 pair at risk" in lines
-    assert "• Ben and Fatou: Fatou rated 2/5 in the latest check-in; 1 alert not handled" in lines
+    assert "• Ben and Fatou: Fatou rated 2/5 in the latest check-in and 1 alert not handled" in lines
     assert "Ana and Awa <b>:" in text  # names are escaped: shown as typed
 
 
