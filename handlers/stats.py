@@ -15,6 +15,7 @@ from bot.runtime.replies import Response, SendDocument
 from bot.stats.checkins_view import (
     checkins_text,
     cohort_line,
+    drawing,
     no_chart,
     report_caption,
     unknown_cohort,
@@ -57,11 +58,14 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         parts = [
             stats_text(now.t, core.form, await core.stats.figures(cohort)),
             meeting_figures(now.t, records),
-            checkins_text(now.t, await core.stats.checkins(zone, cohort)),
         ]
         if cohort is not None:
             parts.insert(0, cohort_line(now.t, cohort.code, cohort.name))
         await respond(deps, update, Response.text(now.chat_id, "\n\n".join(parts)))
+        # Check-ins next, in a message of their own: at 100,000 people they take a second or
+        # two to add up, and the figures above should not wait for them.
+        checkins = checkins_text(now.t, await core.stats.checkins(zone, cohort))
+        await respond(deps, update, Response.text(now.chat_id, checkins))
 
     async def report(update: Update, context: Context) -> None:
         """Sends the check-in chart (of one cohort, given its code) as a photo."""
@@ -69,6 +73,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         found, cohort = await scope(now, context, update)
         if not found:
             return
+        await respond(deps, update, Response.text(now.chat_id, drawing(now.t)))
         zone = local_zone(now.person, core.settings.timezone)
         figures = await core.stats.checkins(zone, cohort)
         if figures.empty:

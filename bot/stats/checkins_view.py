@@ -195,6 +195,14 @@ def unknown_cohort(t: Translator, code: str, known: list[tuple[str, str]]) -> st
     )
 
 
+def drawing(t: Translator) -> str:
+    """What /report says at once, while it adds up the figures and draws them."""
+    return t(
+        "⏳ Drawing the check-in chart of the last {weeks} weeks…",
+        weeks=Html(t.number(FORTNIGHTS * FORTNIGHT_DAYS // 7)),
+    )
+
+
 def no_chart(t: Translator, figures: CheckinFigures) -> str:
     """Why /report sends no chart: nothing was due in the period."""
     return t(

@@ -46,14 +46,19 @@ async def test_stats_show_check_ins_and_pairs_at_risk(emu: Emulator, launch: Lau
     admin = await admin_of(emu, "Claire")
     bot = await launch(admins=(admin.uid,))
     await two_cohorts(bot)
-    text = (await admin.send("/stats", expect="Check-ins")).text
+    checkins = await admin.send("/stats", expect="Check-ins")
+    (first,) = [m for m in emu.bot_messages(admin.uid) if "Program figures" in m.text]
+    assert first.message_id < checkins.message_id  # the figures do not wait for check-ins
+    assert "2 active pairs" in first.text.splitlines() and "Meetings" in first.text
+    text = checkins.text
     lines = text.splitlines()
-    assert "Program figures" in text and "2 active pairs" in lines
     assert "86% answered (6 of 7 check-ins) · average rating 4.0/5, → from 4.0 to 4.0" in lines
     fall = "67% answered (2 of 3 check-ins) · average rating 3.0/5, ↘ from 4.0 to 2.0"
     assert f"• Fall 2027 (fall27): {fall}" in lines and f"• Ben and Fatou: {fall}" in lines
     assert "⚠️ 1 pair at risk" in lines
-    assert "• Ben and Fatou: Fatou rated 2/5 in the latest check-in and 1 alert not handled" in lines
+    assert (
+        "• Ben and Fatou: Fatou rated 2/5 in the latest check-in and 1 alert not handled" in lines
+    )
     assert "Ana and Awa <b>:" in text  # names are escaped: shown as typed
 
 
@@ -62,8 +67,9 @@ async def test_stats_of_one_cohort(emu: Emulator, launch: Launch) -> None:
     bot = await launch(admins=(admin.uid,))
     await two_cohorts(bot)
     text = (await admin.send("/stats SPRING27", expect="Points d'étape")).text
-    assert "Cohorte\u00a0: Spring 2027 (spring27)" in text
-    assert "2 candidatures au total" in text and "1 jumelage actif" in text
+    (first,) = [m.text for m in emu.bot_messages(admin.uid) if "Chiffres" in m.text]
+    assert first.startswith("Cohorte\u00a0: Spring 2027 (spring27)\n")
+    assert "2 candidatures au total" in first and "1 jumelage actif" in first
     assert "100\u00a0% de réponses (4 sur 4 points d'étape)" in text
     assert "Fatou" not in text and "Aucun jumelage à risque." in text
     unknown = await admin.send("/stats winter", expect="cohorte")
@@ -77,7 +83,11 @@ async def test_report_sends_the_chart_as_a_photo(emu: Emulator, launch: Launch) 
     admin = await admin_of(emu, "Lucía", "es")
     bot = await launch(admins=(admin.uid,))
     await two_cohorts(bot)
-    message = await admin.send("/report fall27", expect="Seguimientos", timeout=CHART)
+    message = await admin.send("/report fall27", expect="📈", timeout=CHART)
+    drawing = emu.bot_messages(admin.uid)[-2]
+    assert (
+        drawing.text == "⏳ Estoy dibujando el gráfico de seguimientos de las últimas 12 semanas…"
+    )
     assert message.photo and message.photo_file_id is not None
     stored = emu.state.files[message.photo_file_id]
     image = Image.open(io.BytesIO(stored.data))
