@@ -35,6 +35,7 @@ from bot.cohorts.store import Cohort
 FORTNIGHTS = 6  # the period of every figure: 12 weeks
 FORTNIGHT_DAYS = 14
 SILENT_DAYS = 28
+MAX_OPEN_DAYS = 90  # a check-in is open until the next one is due: the longest cadence
 SHOWN_PAIRS = 12  # the pairs (and pairs at risk) whose details are kept, worst first
 UP, DOWN, FLAT = "↗", "↘", "→"
 
@@ -225,6 +226,13 @@ _TALLY = (
 )
 
 
+_LATEST = (
+    "SELECT status FROM checkins c WHERE c.pair_id = m.pair_id AND c.user_id = m.user_id"
+    " AND c.status IN ('answered', 'missed') AND c.opened_at >= ? AND c.opened_at < ?"
+    " ORDER BY c.opened_at DESC, c.id DESC LIMIT 1 OFFSET {}"
+)
+
+
 def _tally(row: tuple[int, ...] | sqlite3.Row) -> Tally:
     return Tally(*(int(value or 0) for value in row))
 
@@ -348,35 +356,34 @@ def read_figures(
         data.buckets[index] = _tally(counts)
         data.last_answered = max(data.last_answered, last_answered or "")
         data.missed_recently = data.missed_recently or bool(missed_recently)
-    # Answers after the period's end cannot exist; answers of check-ins asked before it can.
+    # Answers after the period's end cannot exist; answers of check-ins asked before it can
+    # (one stays open until the next is due: MAX_OPEN_DAYS at most).
+    oldest = stamp(midnight(spans[0][0], zone) - timedelta(days=MAX_OPEN_DAYS))
     for pair_id, last_answered in conn.execute(
         f"SELECT pair_id, MAX(answered_at) FROM checkins WHERE {in_pairs}"
-        " AND opened_at < ? AND answered_at >= ? GROUP BY pair_id",
-        [*pair_params, since, recent],
+        " AND opened_at >= ? AND opened_at < ? AND answered_at >= ? GROUP BY pair_id",
+        [*pair_params, oldest, since, recent],
     ):
         if pair_id in pairs:
             data = pairs[pair_id]
             data.last_answered = max(data.last_answered, last_answered or "")
 
-    # Each member's latest two due check-ins, and her latest answered one.
-    latest: dict[tuple[int, int], list[tuple[str, int | None]]] = defaultdict(list)
+    # Each member's latest two due check-ins and her latest rating: a few index steps back
+    # from the end of her pair's check-ins (checkins_pair), never a sort of the period.
+    latest: dict[tuple[int, int], list[str]] = {}
     latest_rating: dict[tuple[int, int], int | None] = {}
-    for pair_id, user_id, status, rating, due_rank, answered_rank in conn.execute(
-        "SELECT pair_id, user_id, status, rating, due_rank, answered_rank FROM ("
-        " SELECT pair_id, user_id, status, rating,"
-        "  ROW_NUMBER() OVER (PARTITION BY pair_id, user_id"
-        "   ORDER BY opened_at DESC, id DESC) AS due_rank,"
-        "  ROW_NUMBER() OVER (PARTITION BY pair_id, user_id, status"
-        "   ORDER BY opened_at DESC, id DESC) AS answered_rank"
-        f" FROM checkins WHERE {in_pairs} AND opened_at >= ? AND opened_at < ?"
-        " AND status IN ('answered', 'missed'))"
-        " WHERE due_rank <= 2 OR (status = 'answered' AND answered_rank = 1)",
-        [*pair_params, since, until],
+    for pair_id, user_id, last, before, rated in conn.execute(
+        f"SELECT m.pair_id, m.user_id, ({_LATEST.format('0')}), ({_LATEST.format('1')}),"
+        " (SELECT rating FROM checkins c WHERE c.pair_id = m.pair_id AND c.user_id = m.user_id"
+        "  AND c.status = 'answered' AND c.opened_at >= ? AND c.opened_at < ?"
+        "  ORDER BY c.opened_at DESC, c.id DESC LIMIT 1)"
+        " FROM (SELECT id AS pair_id, mentor_id AS user_id FROM pairs WHERE ended_at IS NULL"
+        "  UNION ALL SELECT id, mentee_id FROM pairs WHERE ended_at IS NULL) m"
+        f" WHERE m.{in_pairs}",
+        [since, until] * 3 + pair_params,
     ):
-        if due_rank <= 2:
-            latest[(pair_id, user_id)].append((status, rating))
-        if status == "answered" and answered_rank == 1:
-            latest_rating[(pair_id, user_id)] = rating
+        latest[(pair_id, user_id)] = [status for status in (last, before) if status]
+        latest_rating[(pair_id, user_id)] = rated
     open_alerts: dict[int, int] = defaultdict(int)
     for pair_id, alerts in conn.execute(
         "SELECT pair_id, COUNT(*) FROM checkin_alerts WHERE handled_at IS NULL GROUP BY pair_id"
@@ -394,7 +401,7 @@ def read_figures(
         if open_alerts.get(pair_id):
             reasons.append((Why.ALERT, 0, 0, open_alerts[pair_id]))
         for member in (mentor_id, mentee_id):
-            statuses = [status for status, _ in latest.get((pair_id, member), [])]
+            statuses = latest.get((pair_id, member), [])
             if statuses == ["missed", "missed"]:
                 reasons.append((Why.MISSED, member, 0, 0))
         seen = pairs.get(pair_id)
