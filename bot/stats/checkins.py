@@ -291,7 +291,8 @@ def read_figures(
 
     `cohorts` names the known cohorts (code -> name); program-wide, check-ins are read per
     cohort code and for no cohort, so that the checkins_cohort index bounds every read to
-    the period.
+    the period (a check-in's cohort is a code of the `cohorts` table, or NULL: one with a
+    code the table does not know would be left out of the cohort sums, not of its pair's).
     """
     zone = ZoneInfo(zone_name)
     today = now.astimezone(zone).date()
