@@ -216,7 +216,8 @@ class Sender:
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup(reply.keyboard),
             )
-        return await self.bot.send_document(
+        upload = self.bot.send_photo if reply.photo else self.bot.send_document
+        return await upload(
             reply.chat_id,
             InputFile(reply.content, filename=reply.filename),
             caption=reply.caption or None,

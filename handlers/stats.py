@@ -1,4 +1,5 @@
-"""/stats and /export: program figures and the applications as a CSV file, for staff."""
+"""/stats, /report and /export: program figures, the check-in chart and the applications as a
+CSV file, for staff."""
 
 from __future__ import annotations
 
@@ -7,25 +8,82 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
+from bot.cohorts.store import Cohort
 from bot.meetings.notice_view import meeting_figures
 from bot.runtime.people import local_zone
 from bot.runtime.replies import Response, SendDocument
+from bot.stats.checkins_view import (
+    checkins_text,
+    cohort_line,
+    drawing,
+    no_chart,
+    report_caption,
+    unknown_cohort,
+)
 from bot.stats.view import stats_text
-from handlers.base import Context, Deps, respond, staff_only, turn
+from handlers.base import Context, Deps, Turn, respond, staff_only, turn
 
 
 def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
-    """Adds /stats and /export."""
+    """Adds /stats, /report and /export."""
     core = deps.core
 
+    async def scope(now: Turn, context: Context, update: Update) -> tuple[bool, Cohort | None]:
+        """The cohort named after the command (none: everyone); False after telling her
+        that the code names no cohort."""
+        if not context.args:
+            return True, None
+        code = " ".join(context.args)
+        cohort = await core.stats.cohort(code)
+        if cohort is None:
+            known = [(c.code, c.name) for c in await core.stats.cohorts()]
+            await respond(
+                deps, update, Response.text(now.chat_id, unknown_cohort(now.t, code, known))
+            )
+            return False, None
+        return True, cohort
+
     async def stats(update: Update, context: Context) -> None:
-        """Shows the program figures at a glance, meetings of each pair included."""
+        """Shows the program figures at a glance (of one cohort, given its code): applications,
+        meetings of each pair and check-ins."""
         now = await turn(deps, update)
-        response = Response()
-        figures = stats_text(now.t, core.form, await core.stats.figures())
-        meetings = meeting_figures(now.t, await core.followups.records())
-        response.send(now.chat_id, f"{figures}\n\n{meetings}")
-        await respond(deps, update, response)
+        found, cohort = await scope(now, context, update)
+        if not found:
+            return
+        zone = local_zone(now.person, core.settings.timezone)
+        records = await core.followups.records()
+        if cohort is not None:
+            members = await core.stats.members(cohort)
+            records = [r for r in records if {r.mentor.user_id, r.mentee.user_id} & members]
+        parts = [
+            stats_text(now.t, core.form, await core.stats.figures(cohort)),
+            meeting_figures(now.t, records),
+        ]
+        if cohort is not None:
+            parts.insert(0, cohort_line(now.t, cohort.code, cohort.name))
+        await respond(deps, update, Response.text(now.chat_id, "\n\n".join(parts)))
+        # Check-ins next, in a message of their own: at 100,000 people they take a second or
+        # two to add up, and the figures above should not wait for them.
+        checkins = checkins_text(now.t, await core.stats.checkins(zone, cohort))
+        await respond(deps, update, Response.text(now.chat_id, checkins))
+
+    async def report(update: Update, context: Context) -> None:
+        """Sends the check-in chart (of one cohort, given its code) as a photo."""
+        now = await turn(deps, update)
+        found, cohort = await scope(now, context, update)
+        if not found:
+            return
+        await respond(deps, update, Response.text(now.chat_id, drawing(now.t)))
+        zone = local_zone(now.person, core.settings.timezone)
+        figures = await core.stats.checkins(zone, cohort)
+        if figures.empty:
+            await respond(deps, update, Response.text(now.chat_id, no_chart(now.t, figures)))
+            return
+        png, title = await core.stats.chart(now.t, figures)
+        name = f"checkins-{figures.today:%Y-%m-%d}.png"
+        caption = report_caption(now.t, figures, title)
+        reply = SendDocument(now.chat_id, name, png, caption, photo=True)
+        await respond(deps, update, Response(replies=[reply]))
 
     async def export(update: Update, context: Context) -> None:
         """Sends every application as a CSV file (and records the export in the audit log)."""
@@ -39,4 +97,5 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
 
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("stats", staff_only(deps, stats), private))
+    app.add_handler(CommandHandler("report", staff_only(deps, report), private))
     app.add_handler(CommandHandler("export", staff_only(deps, export), private))

@@ -29,6 +29,7 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("broadcast", N_("Send an announcement")),
     ("checkins_now", N_("Start a check-in round now")),
     ("stats", N_("Program figures")),
+    ("report", N_("Check-in chart: response rate, ratings, pairs at risk")),
     ("export", N_("Export applications as CSV")),
     ("staff", N_("Manage staff")),
     ("erase", N_("Erase someone's data on her request")),

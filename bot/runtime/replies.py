@@ -58,12 +58,13 @@ class EditButtons:
 
 @dataclass(frozen=True)
 class SendDocument:
-    """A file sent as a document."""
+    """A file sent as a document (or, with `photo`, an image Telegram shows inline)."""
 
     chat_id: int
     filename: str
     content: bytes
     caption: str = ""
+    photo: bool = False
 
 
 PHOTO = "photo"

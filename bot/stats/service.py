@@ -12,10 +12,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from bot.cohorts.store import Cohort, cohort_from_row, load_cohort
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database, DuplicateUpdate, Row
 from bot.runtime.i18n import Translator
 from bot.staff.service import audit
+from bot.stats.checkins import CheckinFigures, read_figures
+from bot.stats.report import chart_of, render
 from dialogs.loader import Form
 
 MENTOR_COUNTRY = "canada"
@@ -56,19 +59,26 @@ class Stats:
         self.clock = clock
         self.form = form
 
-    async def figures(self) -> Figures:
-        """Counts applications (roles, countries and languages of submitted ones) and pairs."""
+    async def figures(self, cohort: Cohort | None = None) -> Figures:
+        """Counts applications (roles, countries and languages of submitted ones) and pairs,
+        of everyone or of one cohort's people (those who applied with its code)."""
         # SQLite counts; a few dozen groups come back, never a row per application. Three
         # plain passes (the status one on its covering index) cost less than one pass that
         # groups by every column at once.
         read = self.db.fetchall
-        by_status = _counts(await read("SELECT status, COUNT(*) FROM applications GROUP BY status"))
+        where, of = ("lower(a.cohort) = lower(?)", (cohort.code,)) if cohort else ("1", ())
+        by_status = _counts(
+            await read(
+                f"SELECT status, COUNT(*) FROM applications a WHERE {where} GROUP BY status", of
+            )
+        )
         by_role: Counter[str] = Counter()
         by_language: Counter[str] = Counter()
         for role, language, count in await read(
             "SELECT a.role, p.language, COUNT(*) FROM applications a"
             " JOIN people p ON p.user_id = a.user_id"
-            " WHERE a.submitted_at IS NOT NULL GROUP BY a.role, p.language"
+            f" WHERE a.submitted_at IS NOT NULL AND {where} GROUP BY a.role, p.language",
+            of,
         ):
             if role:
                 by_role[role] += count
@@ -77,7 +87,9 @@ class Stats:
         for value, count in await read(
             "SELECT c.value, COUNT(*) FROM applications a"
             " JOIN answers c ON c.user_id = a.user_id AND c.step = 'country'"
-            " WHERE a.submitted_at IS NOT NULL AND a.role IS NOT 'mentor' GROUP BY c.value"
+            " WHERE a.submitted_at IS NOT NULL AND a.role IS NOT 'mentor'"
+            f" AND {where} GROUP BY c.value",
+            of,
         ):
             by_country[str(json.loads(value))] += count
         # People who were erased still count, anonymously (bot/privacy/data.py).
@@ -87,10 +99,20 @@ class Stats:
             "submitted.country": by_country,
             "submitted.language": by_language,
         }
-        for row in await read("SELECT kind, key, count FROM anonymous_counts"):
+        # (They belong to no cohort any more: a cohort's figures leave them out.)
+        for row in (
+            await read("SELECT kind, key, count FROM anonymous_counts") if not cohort else ()
+        ):
             if row["kind"] in erased:
                 erased[row["kind"]][row["key"]] += row["count"]
-        pairs = await self.db.fetchone("SELECT COUNT(*) FROM pairs WHERE ended_at IS NULL")
+        in_cohort = (
+            " AND EXISTS (SELECT 1 FROM applications a WHERE lower(a.cohort) = lower(?)"
+            " AND a.user_id IN (p.mentor_id, p.mentee_id))"
+        )
+        pairs = await self.db.fetchone(
+            "SELECT COUNT(*) FROM pairs p WHERE ended_at IS NULL" + (in_cohort if cohort else ""),
+            of,
+        )
         return Figures(
             applications=by_status.total(),
             by_status=by_status,
@@ -99,6 +121,39 @@ class Stats:
             by_language=by_language,
             active_pairs=int(pairs[0]) if pairs else 0,
         )
+
+    async def cohort(self, code: str) -> Cohort | None:
+        """The cohort with this code (any case), if any."""
+        return await load_cohort(self.db.reader, code)
+
+    async def cohorts(self) -> list[Cohort]:
+        """Every cohort, by name."""
+        rows = await self.db.fetchall("SELECT * FROM cohorts ORDER BY lower(name), code")
+        return [cohort_from_row(row) for row in rows]
+
+    async def checkins(self, zone: str, cohort: Cohort | None = None) -> CheckinFigures:
+        """The check-in figures of the last fortnights (bot/stats/checkins.py), fortnights in
+        `zone`: read in a worker thread from a read connection of its own."""
+        names = {c.code: c.name for c in await self.cohorts()}
+        now = self.clock.now()
+
+        def read() -> CheckinFigures:
+            with self.db.snapshot() as conn:
+                return read_figures(conn, now, zone, cohort, names)
+
+        return await asyncio.to_thread(read)
+
+    async def members(self, cohort: Cohort) -> set[int]:
+        """The people of a cohort (who applied with its code)."""
+        rows = await self.db.fetchall(
+            "SELECT user_id FROM applications WHERE lower(cohort) = lower(?)", (cohort.code,)
+        )
+        return {row[0] for row in rows}
+
+    async def chart(self, t: Translator, figures: CheckinFigures) -> tuple[bytes, str]:
+        """The /report chart as PNG bytes and its title, drawn in a worker thread."""
+        chart = chart_of(t, figures)
+        return await asyncio.to_thread(render, chart), chart.title
 
     def columns(self) -> list[str]:
         """The CSV header: the fixed columns, then one per step id of the form."""

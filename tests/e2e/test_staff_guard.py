@@ -47,6 +47,7 @@ def staff_handlers(bot: Running) -> tuple[set[str], set[str]]:
 async def test_the_staff_menu_lists_exactly_the_guarded_commands(running: Running) -> None:
     commands, namespaces = staff_handlers(running)
     assert commands == {command for command, _ in STAFF}
+    assert {"stats", "report", "export"} <= commands
     assert namespaces  # review, staff and pairing buttons at least
     assert "al" in namespaces  # an alert's Mark handled
 
