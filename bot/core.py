@@ -11,6 +11,7 @@ from bot.broadcasts.privacy import HOLDING as BROADCASTS_DATA
 from bot.broadcasts.service import REMINDER, START, Broadcasts
 from bot.checkins.privacy import HOLDING as CHECKINS_DATA
 from bot.cohorts.privacy import HOLDING as COHORTS_DATA
+from bot.cohorts.service import Cohorts
 from bot.meetings.availability import Availability
 from bot.meetings.followup import FollowUps
 from bot.meetings.privacy import HOLDING as MEETINGS_DATA
@@ -62,6 +63,7 @@ class Core:
     audiences: Audiences
     broadcasts: Broadcasts
     deliveries: Deliveries
+    cohorts: Cohorts
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -130,6 +132,7 @@ async def build_core(
     broadcasts = Broadcasts(db, clock, audiences, settings.reminders)
     timers.register(START, broadcasts.on_start)
     timers.register(REMINDER, broadcasts.on_reminder(reminders_for(books, settings.timezone)))
+    staff = Staff(db, clock, settings.admins)
     return Core(
         settings=settings,
         db=db,
@@ -137,7 +140,7 @@ async def build_core(
         catalogs=books,
         form=form,
         people=People(db, clock, books, settings.default_language),
-        staff=Staff(db, clock, settings.admins),
+        staff=staff,
         onboarding=onboarding,
         inputs=PendingInputs(db, clock),
         inbox=Inbox(db),
@@ -153,4 +156,5 @@ async def build_core(
         audiences=audiences,
         broadcasts=broadcasts,
         deliveries=Deliveries(db, clock, broadcasts),
+        cohorts=Cohorts(db, clock, staff),
     )

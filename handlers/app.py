@@ -19,6 +19,7 @@ from bot.core import Core
 from bot.runtime.replies import Send, stale
 from handlers import (
     broadcasts,
+    cohorts,
     common,
     event_answers,
     meetings,
@@ -53,6 +54,7 @@ MODULES = (
     staff,
     stats,
     broadcasts,
+    cohorts,
     event_answers,
     common,
 )

@@ -29,6 +29,7 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("stats", N_("Program figures")),
     ("export", N_("Export applications as CSV")),
     ("staff", N_("Manage staff")),
+    ("cohort", N_("Cohorts: their links, check-in cadence and pauses")),
     ("erase", N_("Erase someone's data on her request")),
 )
 
