@@ -185,7 +185,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         if action in SETTINGS:
             text = setting_prompt(now.t, action, cohort, today(now) + _WEEK)
             keyboard = cancel_keyboard(now.t)
-            payload = {"code": cohort.code, "setting": action, "shown": shown}
+            payload: dict[str, object] = {"code": cohort.code, "setting": action, "shown": shown}
             await expect(now, SETTING, payload, keyboard)
             return _in_place(now, shown, text, keyboard)
         if action == RESUME:
