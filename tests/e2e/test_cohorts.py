@@ -4,13 +4,15 @@ anyone else gets the polite staff-only line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from bot.cohorts.view import unknown_link
 from bot.emulator import Emulator, EmuMessage
+from bot.runtime.clock import FrozenClock
 from tests.conftest import Launch
-from tests.e2e.test_pairing import plain
+from tests.e2e.test_pairing import enrol, plain
 from tests.harness import Person, Running, new_person
 
 LINK = "https://t.me/passerelle_bot?start="
@@ -268,3 +270,44 @@ async def test_anyone_else_gets_the_polite_line(emu: Emulator, launch: Launch) -
         "dakar27"
     ]
     assert await bot.core.inputs.get(eve.uid) is None
+
+
+async def test_participants_are_erased_a_retention_period_after_their_cohort_ends(
+    emu: Emulator, launch: Launch
+) -> None:
+    nadia = new_person(emu, "Nadia")
+    bot = await launch(admins=(nadia.uid,), retention_participants=timedelta(days=30))
+    chloe, awa = bot.person("Chloé", "fr"), bot.person("Awa", "fr")
+    await enrol(bot, chloe, "mentor")
+    await enrol(bot, awa, "mentee")
+    await created(nadia, "/cohort new dakar27 Dakar")
+    await ask(nadia, "End date", "last day of Dakar")
+    await answer(nadia, "2027-03-31", "ends on March 31, 2027")
+    async with bot.core.db.write() as conn:
+        await conn.execute(
+            "UPDATE applications SET cohort = 'dakar27' WHERE user_id IN (?, ?)",
+            (chloe.uid, awa.uid),
+        )
+        await conn.execute(
+            "INSERT INTO pairs(mentor_id, mentee_id, created_at, created_by, ended_at)"
+            " VALUES (?, ?, '2027-01-01T00:00:00Z', 1, '2027-01-12T00:00:00Z')",
+            (chloe.uid, awa.uid),
+        )
+    clock = bot.core.clock
+    assert isinstance(clock, FrozenClock)
+    # Long after their pairing ended, but the cohort is not over by 30 days yet: kept.
+    clock.set(datetime(2027, 4, 30, 23, 0, tzinfo=UTC))
+    bot.core.timers.wake()
+    await nadia.send("/privacy", expect=None)  # a round trip: the timers had their turn
+    assert await bot.core.privacy.exists(awa.uid) and await bot.core.privacy.exists(chloe.uid)
+    assert (await bot.core.privacy.due()).participants == 0
+    clock.set(datetime(2027, 5, 2, 9, 0, tzinfo=UTC))
+    assert (await bot.core.privacy.due()).participants == 2
+    bot.core.timers.wake()
+    for _ in range(100):
+        if not await bot.core.privacy.exists(awa.uid):
+            break
+        await asyncio.sleep(0.05)
+    assert not await bot.core.privacy.exists(awa.uid)
+    assert not await bot.core.privacy.exists(chloe.uid)
+    assert await bot.core.privacy.exists(nadia.uid)
