@@ -48,6 +48,7 @@ async def test_the_staff_menu_lists_exactly_the_guarded_commands(running: Runnin
     commands, namespaces = staff_handlers(running)
     assert commands == {command for command, _ in STAFF}
     assert namespaces  # review, staff and pairing buttons at least
+    assert "cohort" in commands and "coh" in namespaces  # /cohort and its buttons
 
 
 async def test_every_staff_command_and_button_refuses_anyone_else(
