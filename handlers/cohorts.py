@@ -110,7 +110,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         return card(now.t, listed, url(update, cohort.code), await in_charge(cohort), today(now))
 
     async def show(update: Update, context: Context) -> None:
-        """Lists the cohorts with their links, or creates one (/cohort new CODE NAME)."""
+        """Lists the cohorts with their links, shows one (/cohort CODE), or creates one
+        (/cohort new CODE NAME)."""
         now = await turn(deps, update)
         args = context.args or []
         response = Response()
@@ -119,7 +120,12 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         elif args[0].lower() == "new" and len(args) >= 3:
             response, _ = await create(now, update, args[1], " ".join(args[2:]))
         else:
-            response.send(now.chat_id, usage(now.t))
+            cohort = await core.cohorts.get(args[0]) if len(args) == 1 else None
+            found = await one(now, update, cohort.code) if cohort is not None else None
+            if found is not None:  # /cohort CODE: that cohort and its buttons
+                response.send(now.chat_id, *found)
+            else:
+                response.send(now.chat_id, usage(now.t))
         await respond(deps, update, response)
 
     async def create(now: Turn, update: Update, code: str, name: str) -> tuple[Response, bool]:

@@ -10,8 +10,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cache
 
 import aiosqlite
+from babel import Locale
 from babel.dates import parse_date
 
 from bot.cohorts.store import Cohort, cohort_from_row, load_cohort
@@ -86,8 +88,47 @@ def suggest_code(name: str, year: int, taken: set[str]) -> str:
     return candidate
 
 
-def parse_day(text: str, locale: str) -> date | None:
-    """A date as staff type it: 2027-07-01, or the short form of their language (01/07/2027)."""
+def _plain(word: str) -> str:
+    return unicodedata.normalize("NFKD", word.casefold()).encode("ascii", "ignore").decode()
+
+
+@cache
+def _months(locale: str) -> dict[str, int]:
+    """Month names of a language, wide and abbreviated, lowercase, with and without accents."""
+    names: dict[str, int] = {}
+    for width in ("wide", "abbreviated"):
+        for number, name in Locale.parse(locale).months["format"][width].items():
+            for form in (name.casefold().rstrip("."), _plain(name).rstrip(".")):
+                names[form] = number
+    return names
+
+
+def _in_words(text: str, locale: str, year: int | None = None) -> date | None:
+    """A date with its month in words ("1 July 2027", "1er juillet", "July 1, 2027"); the
+    year may be left out when `year` is given."""
+    tokens = re.findall(r"[^\W\d_]+|\d+", text.casefold())
+    months = [_months(locale).get(t, _months(locale).get(_plain(t))) for t in tokens]
+    found = [m for m in months if m is not None]
+    numbers = [t for t in tokens if t.isdigit()]
+    words = [t for t, m in zip(tokens, months, strict=True) if m is None and not t.isdigit()]
+    if len(found) != 1 or any(w not in _FILLERS for w in words) or not 1 <= len(numbers) <= 2:
+        return None
+    days = [int(n) for n in numbers if len(n) <= 2]
+    years = [int(n) for n in numbers if len(n) == 4]
+    if len(days) != 1 or len(years) + (year is not None and not years) != 1:
+        return None
+    try:
+        return date(years[0] if years else year or 0, found[0], days[0])
+    except ValueError:
+        return None
+
+
+_FILLERS = frozenset({"the", "of", "le", "du", "er", "de", "del", "el", "st", "nd", "rd", "th"})
+
+
+def parse_day(text: str, locale: str, year: int | None = None) -> date | None:
+    """A date as staff type it: 2027-07-01, the short form of their language (01/07/2027),
+    or in words (1 July 2027, 1er juillet 2027, 1 de julio de 2027)."""
     text = text.strip()
     if _ISO.fullmatch(text):
         try:
@@ -95,7 +136,7 @@ def parse_day(text: str, locale: str) -> date | None:
         except ValueError:
             return None
     if not re.fullmatch(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}", text):
-        return None
+        return _in_words(text, locale, year)
     try:
         day = parse_date(text.replace(".", "/"), locale=locale)
     except (ValueError, IndexError):
@@ -104,16 +145,22 @@ def parse_day(text: str, locale: str) -> date | None:
 
 
 def parse_period(text: str, locale: str) -> tuple[date, date] | None:
-    """Two dates, the first and last day of a pause ("2027-07-01 to 2027-08-15"), else None."""
+    """Two dates, the first and last day of a pause ("2027-07-01 to 2027-08-15", "du 1er
+    juillet au 15 août 2027": the first one's year may be left out), else None."""
     isos = _ISO.findall(text)
     if len(isos) == 2 and _ONLY_BETWEEN.fullmatch(_ISO.sub(" ", text)):
         parts = isos
     else:
-        parts = _BETWEEN.split(text.strip())
+        parts = _BETWEEN.split(re.sub(r"^\s*(?:from|du|del|de)\s+", "", text.strip(), flags=re.I))
     if len(parts) != 2:
         return None
-    first, last = parse_day(parts[0], locale), parse_day(parts[1], locale)
-    return (first, last) if first is not None and last is not None else None
+    last = parse_day(parts[1], locale)
+    if last is None:
+        return None
+    first = parse_day(parts[0], locale) or parse_day(parts[0], locale, last.year)
+    if first is not None and first > last and _ISO.search(parts[0]) is None:
+        first = parse_day(parts[0], locale, last.year - 1) or first  # 15 Dec to 5 Jan 2028
+    return (first, last) if first is not None else None
 
 
 class Cohorts:

@@ -297,8 +297,8 @@ def changed(t: Translator, setting: str, cohort: Cohort, in_charge: str | None =
 def usage(t: Translator) -> str:
     """How /cohort is used."""
     return t(
-        "Send /cohort to see the cohorts and manage them, or /cohort new CODE NAME to create"
-        " one (e.g. /cohort new dakar27 Dakar spring 2027)."
+        "Send /cohort to see the cohorts and manage them, /cohort CODE for one of them, or"
+        " /cohort new CODE NAME to create one (e.g. /cohort new dakar27 Dakar spring 2027)."
     )
 
 

@@ -86,6 +86,9 @@ async def test_staff_create_a_cohort_in_one_line_and_get_its_link(
     await nadia.send("/cohort new dakar! Spring", expect="1 to 32 letters")
     await nadia.send("/cohort new " + "x" * 33 + " Too long", expect="1 to 32 letters")
     await nadia.send("/cohort new", expect="/cohort new CODE NAME")
+    await nadia.send("/cohort nowhere", expect="/cohort new CODE NAME")
+    one = await nadia.send("/cohort DAKAR27", expect="Link to share")
+    assert "Cadence" in [label for row in one.buttons for label in row]
     assert len(await bot.core.db.fetchall("SELECT * FROM cohorts")) == 1
     listed = await nadia.send("/cohort", expect="1 cohort")
     assert f"{LINK}Dakar27" in plain(listed.text)

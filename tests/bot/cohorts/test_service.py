@@ -69,7 +69,12 @@ def test_dates_are_read_in_iso_or_the_staff_members_language() -> None:
     assert parse_day("7/1/2027", "en") == date(2027, 7, 1)
     assert parse_day("01/07/2027", "fr") == date(2027, 7, 1)
     assert parse_day("1/7/2027", "es") == date(2027, 7, 1)
-    for bad in ("2027-02-30", "31/02/2027", "tomorrow", "", "2027"):
+    assert parse_day("1 July 2027", "en") == date(2027, 7, 1)
+    assert parse_day("July 1st, 2027", "en") == date(2027, 7, 1)
+    assert parse_day("1er juillet 2027", "fr") == date(2027, 7, 1)
+    assert parse_day("15 aout 2027", "fr") == date(2027, 8, 15)
+    assert parse_day("1 de julio de 2027", "es") == date(2027, 7, 1)
+    for bad in ("2027-02-30", "31/02/2027", "tomorrow", "", "2027", "juillet 2027", "1 juillet"):
         assert parse_day(bad, "fr") is None, bad
     period = (date(2027, 7, 1), date(2027, 8, 15))
     for text, language in (
@@ -79,10 +84,15 @@ def test_dates_are_read_in_iso_or_the_staff_members_language() -> None:
         ("2027-07-01 \u2013 2027-08-15", "en"),
         ("01/07/2027 au 15/08/2027", "fr"),
         ("1/7/2027 al 15/8/2027", "es"),
+        ("du 1er juillet au 15 août 2027", "fr"),
+        ("July 1 to August 15, 2027", "en"),
+        ("del 1 de julio al 15 de agosto de 2027", "es"),
     ):
         assert parse_period(text, language) == period, text
-    for bad in ("2027-07-01", "July", "2027-07-01 then 2027-08-15", "1 2 3"):
+    for bad in ("2027-07-01", "July", "2027-07-01 then 2027-08-15", "1 2 3", "July 1 to August"):
         assert parse_period(bad, "en") is None, bad
+    new_year = parse_period("15 December to 5 January 2028", "en")
+    assert new_year == (date(2027, 12, 15), date(2028, 1, 5))
 
 
 async def test_create_checks_the_code_and_the_name(core: Core) -> None:
