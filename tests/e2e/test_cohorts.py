@@ -41,7 +41,8 @@ async def ask(person: Person, label: str, expect: str) -> None:
 async def answer(person: Person, text: str, expect: str) -> EmuMessage:
     """Answers a setting's question; waits for the confirmation, then the cohort's card."""
     done = await person.send(text, expect=expect)
-    await then(person, done, "Link to share")
+    card = await then(person, done)
+    assert card.buttons, card.text
     return done
 
 
@@ -314,3 +315,22 @@ async def test_participants_are_erased_a_retention_period_after_their_cohort_end
     assert not await bot.core.privacy.exists(awa.uid)
     assert not await bot.core.privacy.exists(chloe.uid)
     assert await bot.core.privacy.exists(nadia.uid)
+
+
+async def test_a_french_staff_member_types_the_pause_in_her_words(
+    emu: Emulator, launch: Launch
+) -> None:
+    claire = new_person(emu, "Claire", "fr")
+    bot = await launch(admins=(claire.uid,))
+    fr = bot.core.t("fr")
+    made = await claire.send("/cohort new dakar27 Dakar", expect="créée")
+    await then(claire, made, "Lien à partager")
+    asked = await claire.toggle(fr.plain("Pause"))
+    assert "premier et le dernier jour" in asked.text
+    await claire.send("bientôt", expect="Veuillez saisir deux dates")
+    done = await answer(claire, "du 1er juillet au 15 août 2027", "en pause du")
+    assert "1 juillet 2027" in done.text and "15 août 2027" in done.text
+    card = claire.last()
+    assert "⏸" in card.text and fr.plain("Resume") in buttons(claire)
+    row = await cohort_row(bot, "dakar27")
+    assert (row["paused_from"], row["paused_until"]) == ("2027-07-01", "2027-08-15")
