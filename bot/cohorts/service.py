@@ -27,6 +27,7 @@ from bot.staff.service import Staff, audit
 CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 CODE_LIMIT = 32
 NAME_LIMIT = 64
+INVITE_PREFIX = "staff-"  # /start staff-<code> accepts a staff invitation, never a cohort
 MIN_DAYS, MAX_DAYS = 1, 90
 MIN_HOUR, MAX_HOUR = 8, 20
 # Words and dashes between the two dates of a pause ("2027-07-01 to 2027-08-15").
@@ -43,6 +44,7 @@ class Outcome(StrEnum):
 
     OK = "ok"
     BAD_CODE = "bad_code"  # not 1-32 of A-Za-z0-9_-
+    RESERVED = "reserved"  # staff-…: the links of staff invitations
     TAKEN = "taken"  # another cohort has this code (case aside)
     BAD_NAME = "bad_name"  # empty or too long
     UNKNOWN = "unknown"  # no such cohort (any more)
@@ -79,6 +81,8 @@ def suggest_code(name: str, year: int, taken: set[str]) -> str:
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     words = re.findall(r"[A-Za-z0-9]+", plain.lower())
     stem = "-".join(words)[: CODE_LIMIT - 8].strip("-") or "cohort"
+    if stem.startswith(INVITE_PREFIX.rstrip("-")):
+        stem = f"cohort-{stem}"[: CODE_LIMIT - 8].strip("-")
     base = stem if str(year) in words else f"{stem}-{year}"
     lowered = {code.lower() for code in taken}
     candidate, number = base, 2
@@ -207,6 +211,8 @@ class Cohorts:
         tidy = clean_name(name)
         if not valid_code(code):
             return Outcome.BAD_CODE
+        if code.lower().startswith(INVITE_PREFIX):
+            return Outcome.RESERVED
         if tidy is None:
             return Outcome.BAD_NAME
         async with self.db.write(update_id) as conn:

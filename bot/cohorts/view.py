@@ -226,6 +226,9 @@ _OUTCOMES = {
         "A code is 1 to 32 letters (A-Z, a-z), digits, - or _, without spaces. Please type another."
     ),
     Outcome.TAKEN: N_("Another cohort already has this code. Please type another."),
+    Outcome.RESERVED: N_(
+        "Codes that start with staff- open staff invitations. Please type another."
+    ),
     Outcome.BAD_NAME: N_("Please type a name of 1 to 64 characters."),
     Outcome.UNKNOWN: N_("This cohort no longer exists."),
     Outcome.BAD_DAYS: N_("Please type a whole number of days from 1 to 90."),

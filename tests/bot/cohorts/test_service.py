@@ -59,6 +59,7 @@ def test_a_code_is_suggested_from_the_name_and_year() -> None:
     assert suggest_code("Québec été 2027", 2027, set()) == "quebec-ete-2027"
     assert suggest_code("Dakar spring", 2027, {"DAKAR-SPRING-2027"}) == "dakar-spring-2027-2"
     assert suggest_code("!!!", 2027, set()) == "cohort-2027"
+    assert suggest_code("Staff team", 2027, set()) == "cohort-staff-team-2027"
     long = suggest_code("a very long cohort name that goes on and on", 2027, set())
     assert valid_code(long)
 
@@ -98,6 +99,7 @@ def test_dates_are_read_in_iso_or_the_staff_members_language() -> None:
 async def test_create_checks_the_code_and_the_name(core: Core) -> None:
     cohorts = core.cohorts
     assert await cohorts.create(ADMIN, "dakar 27", "Dakar") == Outcome.BAD_CODE
+    assert await cohorts.create(ADMIN, "Staff-27", "Staff") == Outcome.RESERVED
     assert await cohorts.create(ADMIN, "dakar27", "   ") == Outcome.BAD_NAME
     assert await cohorts.create(ADMIN, "dakar27", "x" * 65) == Outcome.BAD_NAME
     assert await cohorts.create(ADMIN, "Dakar27", "  Dakar   spring ") == Outcome.OK
