@@ -173,10 +173,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 return _in_place(now, shown, *await full_listing(now, update))
             if action == NEW:
                 text, keyboard = name_prompt(now.t)
-                await expect(now, NAME, {}, keyboard)
+                await expect(now, NAME, {"shown": shown}, keyboard)
                 return _in_place(now, shown, text, keyboard)
             if action == USE_CODE:
-                return await use_code(now, update)
+                return await use_code(now, update, shown)
             if action == CANCEL:
                 return await cancel(now, update, shown)
             raise BadCallback(":".join(fields))
@@ -211,7 +211,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             return _in_place(now, shown, *found)
         return _in_place(now, shown, now.t("Nothing was changed."), ())
 
-    async def use_code(now: Turn, update: Update) -> Response:
+    async def use_code(now: Turn, update: Update, shown: int | None) -> Response:
         """Takes the suggested code of the cohort being created."""
         pending = await core.inputs.get(now.person.user_id)
         if pending is None or pending.kind != CODE or pending.expired:
@@ -220,6 +220,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         code, name = str(pending.payload["suggested"]), str(pending.payload["name"])
         response, _ = await create(now, update, code, name)
         response.toast = Toast()
+        if shown is not None:  # the question is answered: its buttons go
+            response.tidy.append(EditButtons(now.chat_id, shown))
         return response
 
     async def after_change(
@@ -274,7 +276,11 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             suggested = suggest_code(name, today(now).year, await core.cohorts.codes())
             reply, keyboard = code_prompt(now.t, name, suggested)
             await expect(now, CODE, {"name": name, "suggested": suggested}, keyboard)
-            return Response([Send(now.chat_id, reply, keyboard)])
+            response = Response([Send(now.chat_id, reply, keyboard)])
+            asked = pending.payload.get("shown")
+            if isinstance(asked, int):  # the name's question is answered: its Cancel goes
+                response.tidy.append(EditButtons(now.chat_id, asked))
+            return response
         if pending.kind == CODE:
             response, made = await create(now, update, text, str(pending.payload["name"]))
             if made:
@@ -308,9 +314,11 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         else:
             reference = parse_reference(text)
             person = await core.people.find(reference) if reference is not None else None
-            if person is None:
+            # An id is enough for a staff member the bot has not met yet (a configured admin).
+            staff_id = person.user_id if person is not None else reference and reference.user_id
+            if not staff_id:
                 return Response.text(now.chat_id, refused(now.t, Outcome.NOT_STAFF))
-            outcome = await cohorts.set_staff(actor, code, person.user_id, now.update_id)
+            outcome = await cohorts.set_staff(actor, code, staff_id, now.update_id)
         if outcome not in (Outcome.OK, Outcome.UNKNOWN):
             return Response.text(now.chat_id, refused(now.t, outcome))
         await core.cancel_inputs(actor)

@@ -46,6 +46,11 @@ async def answer(person: Person, text: str, expect: str) -> EmuMessage:
     return done
 
 
+def asked_buttons(person: Person, message_id: int) -> list[str]:
+    message = next(m for m in person.emu.bot_messages(person.uid) if m.message_id == message_id)
+    return [label for row in message.buttons for label in row]
+
+
 def buttons(person: Person) -> list[str]:
     return [label for row in person.last().buttons for label in row]
 
@@ -115,6 +120,7 @@ async def test_the_guided_flow_asks_the_name_then_suggests_a_code(
     assert fr.plain("Use {code}", code="quebec-ete-2027") in buttons(nadia)
     await nadia.send("mauvais code!", expect="sans espace")
     assert await bot.core.db.fetchall("SELECT * FROM cohorts") == []
+    assert not asked_buttons(nadia, asked.message_id)  # the name's question is closed
     made = await nadia.press(fr.plain("Use {code}", code="quebec-ete-2027"))
     assert f"{LINK}quebec-ete-2027" in plain(made.text)
     row = await cohort_row(bot, "quebec-ete-2027")
@@ -163,6 +169,8 @@ async def test_settings_by_buttons_and_typed_answers_pause_and_resume(
     await answer(nadia, "2027-06-30", "ends on June 30, 2027")
     await ask(nadia, "Staff in charge", "@username")
     await nadia.send("@nobody_here", expect="not program staff")
+    await nadia.send("424242", expect="not program staff")
+    await nadia.send("sam", expect="not program staff")
     await answer(nadia, "@sam_staff", "is now in charge of Dakar")
     row = await cohort_row(bot, "dakar27")
     assert (row["ends_on"], row["staff_id"]) == ("2027-06-30", sam.uid)
