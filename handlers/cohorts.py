@@ -46,6 +46,7 @@ from bot.cohorts.view import (
     refused,
     refused_toast,
     setting_prompt,
+    until_prompt,
     usage,
 )
 from bot.pairing.view import staff_name
@@ -288,6 +289,25 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             return response
         return await set_value(now, update, pending, text)
 
+    async def pause_period(
+        now: Turn, pending: PendingInput, text: str
+    ) -> tuple[date, date] | Response:
+        """The pause's first and last day, typed together or one after the other (the first
+        one alone asks for the last)."""
+        language, example = now.t.language, today(now) + _WEEK
+        period = parse_period(text, language)
+        if period is not None:
+            return period
+        first = pending.payload.get("first")
+        day = parse_day(text, language, date.fromisoformat(first).year if first else None)
+        if day is None:
+            return Response.text(now.chat_id, bad_date(now.t, example, True))
+        if first:
+            return date.fromisoformat(str(first)), day
+        keyboard = cancel_keyboard(now.t)
+        await expect(now, SETTING, {**pending.payload, "first": day.isoformat()}, keyboard)
+        return Response([Send(now.chat_id, until_prompt(now.t, day), keyboard)])
+
     async def set_value(now: Turn, update: Update, pending: PendingInput, text: str) -> Response:
         """Applies a typed setting; a mistake gets a polite line and the question stays."""
         code, setting = str(pending.payload["code"]), str(pending.payload["setting"])
@@ -302,9 +322,9 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             else:
                 outcome = await cohorts.set_hour(actor, code, number, now.update_id)
         elif setting == PAUSE:
-            period = parse_period(text, now.t.language)
-            if period is None:
-                return Response.text(now.chat_id, bad_date(now.t, example, True))
+            period = await pause_period(now, pending, text)
+            if isinstance(period, Response):
+                return period
             outcome = await cohorts.pause(actor, code, *period, now.update_id)
         elif setting == END:
             ends_on = parse_day(text, now.t.language)

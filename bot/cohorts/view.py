@@ -4,7 +4,7 @@ its settings buttons, the prompts, and what each change did."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from babel.dates import format_date
 
@@ -245,6 +245,15 @@ _OUTCOMES = {
 def refused(t: Translator, outcome: Outcome) -> str:
     """Why a change was not made, and what to do instead."""
     return t(_OUTCOMES[outcome])
+
+
+def until_prompt(t: Translator, first: date) -> str:
+    """Asks the last day of a pause whose first day was typed alone."""
+    return t(
+        "The pause starts on {first}. What is its last day (included)? e.g. {last}",
+        first=day(t, first),
+        last=(first + timedelta(days=14)).isoformat(),
+    )
 
 
 def refused_toast(t: Translator, outcome: Outcome) -> str:

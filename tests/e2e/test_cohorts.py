@@ -342,3 +342,10 @@ async def test_a_french_staff_member_types_the_pause_in_her_words(
     assert "⏸" in card.text and fr.plain("Resume") in buttons(claire)
     row = await cohort_row(bot, "dakar27")
     assert (row["paused_from"], row["paused_until"]) == ("2027-07-01", "2027-08-15")
+    # The first day alone: she is asked the last one.
+    await claire.toggle(fr.plain("Pause"))
+    await claire.send("1er septembre 2027", expect="Quel est son dernier jour")
+    await claire.send("demain", expect="Veuillez saisir deux dates")
+    await answer(claire, "15/09/2027", "en pause du 1 septembre 2027 au 15 septembre 2027")
+    row = await cohort_row(bot, "dakar27")
+    assert (row["paused_from"], row["paused_until"]) == ("2027-09-01", "2027-09-15")
