@@ -42,7 +42,8 @@ async def _erase(erasure: Erasure) -> None:
         "UPDATE broadcasts SET created_by = ? WHERE created_by = ?", (ERASED, user_id)
     )
     await conn.execute(
-        "UPDATE broadcasts SET control_chat = NULL, control_message = NULL WHERE control_chat = ?",
+        "UPDATE broadcasts SET control_chat = NULL, control_message = NULL"
+        " WHERE control_chat = ?",
         (user_id,),
     )
 
