@@ -16,6 +16,7 @@ from bot.checkins.privacy import HOLDING as CHECKINS_DATA
 from bot.checkins.service import Checkins
 from bot.checkins.steps import CheckinStep
 from bot.cohorts.privacy import HOLDING as COHORTS_DATA
+from bot.cohorts.service import Cohorts
 from bot.meetings.availability import Availability
 from bot.meetings.followup import FollowUps
 from bot.meetings.privacy import HOLDING as MEETINGS_DATA
@@ -70,6 +71,7 @@ class Core:
     checkin_form: Form
     checkins: Checkins
     alerts: Alerts
+    cohorts: Cohorts
 
     def t(self, language: str) -> Translator:
         """The translator for a language."""
@@ -158,6 +160,9 @@ async def build_core(
     broadcasts = Broadcasts(db, clock, audiences, settings.reminders)
     timers.register(START, broadcasts.on_start)
     timers.register(REMINDER, broadcasts.on_reminder(reminders_for(books, settings.timezone)))
+    staff = Staff(db, clock, settings.admins)
+    cohorts = Cohorts(db, clock, staff)
+    cohorts.on_change.append(checkins.cohort_changed)
     return Core(
         settings=settings,
         db=db,
@@ -165,7 +170,7 @@ async def build_core(
         catalogs=books,
         form=form,
         people=People(db, clock, books, settings.default_language),
-        staff=Staff(db, clock, settings.admins),
+        staff=staff,
         onboarding=onboarding,
         inputs=PendingInputs(db, clock),
         inbox=Inbox(db),
@@ -184,4 +189,5 @@ async def build_core(
         checkin_form=checkin_form,
         checkins=checkins,
         alerts=alerts,
+        cohorts=cohorts,
     )

@@ -21,6 +21,7 @@ from handlers import (
     alerts,
     broadcasts,
     checkins,
+    cohorts,
     common,
     event_answers,
     meetings,
@@ -57,6 +58,7 @@ MODULES = (
     stats,
     broadcasts,
     alerts,
+    cohorts,
     event_answers,
     common,
 )

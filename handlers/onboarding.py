@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import partial
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.cohorts.service import valid_code
+from bot.cohorts.store import Cohort
+from bot.cohorts.view import already_applied, joining, unknown_link
 from bot.common.help_view import help_text
 from bot.common.status_view import status_text
 from bot.onboarding.render import Her, render
@@ -24,7 +26,10 @@ from dialogs.runner_types import Begin, Event, Press, Transition
 from handlers.base import Context, Deps, Turn, respond, turn
 from handlers.staff import accept_invite
 
-_COHORT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+def _in(record: Record, cohort: Cohort) -> bool:
+    """Whether her application is in this cohort."""
+    return (record.cohort or "").lower() == cohort.code.lower()
 
 
 async def _advance(
@@ -35,8 +40,10 @@ async def _advance(
     event: Event,
     pressed: int | None = None,
     greet: AskedAs = AskedAs.QUESTION,
+    before: Sequence[Reply] = (),
 ) -> None:
-    """Advances the questionnaire by one event (committed first) and shows the result."""
+    """Advances the questionnaire by one event (committed first) and shows the result
+    (after `before`)."""
     core = deps.core
     try:
         transition = await core.onboarding.handle(
@@ -49,7 +56,7 @@ async def _advance(
             return
         record, transition = fresh, await core.onboarding.handle(now.who, fresh, Begin(), None)
     her = Her(now.chat_id, now.t, now.who.first_name)
-    await show(deps, update, her, record, transition, pressed, greet=greet)
+    await show(deps, update, her, record, transition, pressed, before, greet)
 
 
 async def show(
@@ -113,7 +120,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         if args and args[0].startswith("staff-"):
             await accept_invite(deps, update, now, args[0].removeprefix("staff-"))
             return
-        cohort = args[0] if args and _COHORT.match(args[0]) else None
+        cohort = await core.cohorts.get(args[0]) if args and valid_code(args[0]) else None
         record = await core.onboarding.get(now.person.user_id)
         response = Response()
         if record is None and await core.staff.is_staff(now.person.user_id):
@@ -122,18 +129,27 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             await respond(deps, update, response)
             return
         if record is not None and record.status not in (IN_PROGRESS, "not_eligible"):
+            if cohort is not None and not _in(record, cohort):
+                response.send(now.chat_id, already_applied(now.t, cohort.name))
             response.send(now.chat_id, await status_text(core, now.t, now.person))
             await respond(deps, update, response)
             return
+        code = cohort.code if cohort is not None else None
         try:
-            record, new = await core.onboarding.begin(now.person, cohort, now.update_id)
+            record, new = await core.onboarding.begin(now.person, code, now.update_id)
         except DuplicateUpdate:
             record = await core.onboarding.get(now.person.user_id)
             new = False
             if record is None:
                 return
         greet = AskedAs.HELLO if new else AskedAs.WELCOME
-        await _advance(deps, update, now, record, Begin(), greet=greet)
+        before = []
+        if cohort is not None:
+            note = joining(now.t, cohort.name) if _in(record, cohort) else None
+            before.append(Send(now.chat_id, note or already_applied(now.t, cohort.name)))
+        elif args:
+            before.append(Send(now.chat_id, unknown_link(now.t)))
+        await _advance(deps, update, now, record, Begin(), greet=greet, before=before)
 
     async def answer_text(update: Update, context: Context) -> None:
         """Takes a typed answer for the current step (a button's label counts as its press)."""

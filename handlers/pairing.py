@@ -9,6 +9,8 @@ from functools import partial
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.cohorts.service import valid_code
+from bot.cohorts.store import Cohort
 from bot.core import Core
 from bot.pairing.service import MAX_CAPACITY, MENTOR, Ended, Paired, Refused, fingerprint
 from bot.pairing.view import (
@@ -29,7 +31,7 @@ from bot.pairing.view import (
     unknown_reference,
     usage,
 )
-from bot.runtime.arguments import not_a_reference, parse_number, parse_reference
+from bot.runtime.arguments import ECHO, not_a_reference, parse_number, parse_reference
 from bot.runtime.callbacks import BadCallback, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.i18n import Html
@@ -139,10 +141,12 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     """Adds /pair, /unpair and the pairing buttons (staff only)."""
     core = deps.core
 
-    async def suggest(now: Turn, response: Response) -> None:
-        suggestions, people = await core.pairing.suggestions()
+    async def suggest(now: Turn, response: Response, cohort: Cohort | None = None) -> None:
+        code = cohort.code if cohort is not None else None
+        suggestions, people = await core.pairing.suggestions(code)
+        named = (cohort.code, cohort.name) if cohort is not None else None
         for text, keyboard in suggestion_messages(
-            now.t, core.form, suggestions, people, fingerprint(suggestions)
+            now.t, core.form, suggestions, people, fingerprint(suggestions), named
         ):
             response.send(now.chat_id, text, keyboard)
 
@@ -189,6 +193,15 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             await suggest(now, response)
         elif args[0].lower() == "capacity":
             await set_capacity(now, args[1:], response)
+        elif len(args) == 1:  # a cohort's code: suggestions among its people
+            cohort = await core.cohorts.get(args[0]) if valid_code(args[0]) else None
+            if cohort is None and parse_reference(args[0]) is not None:  # one person alone
+                response.send(now.chat_id, usage(now.t))
+            elif cohort is None:
+                text = now.t("No cohort has the code {code}.", code=args[0][:ECHO])
+                response.send(now.chat_id, f"{text}\n\n{usage(now.t)}")
+            else:
+                await suggest(now, response, cohort)
         elif len(args) != 2:
             response.send(now.chat_id, usage(now.t))
         else:
@@ -254,8 +267,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             elif action == OVERRIDE and len(fields) == 3:
                 mentor, mentee, mask = (to_int(field) for field in fields)
                 await press_override(now, mentor, mentee, mask, response)
-            elif action == PAIR_ALL and len(fields) == 1:
-                await press_all(now, fields[0], response)
+            elif action == PAIR_ALL and len(fields) in (1, 2):
+                await press_all(now, fields[0], fields[1] if len(fields) == 2 else None, response)
             elif action == END and len(fields) == 1:
                 await press_end(now, to_int(fields[0]), response)
             else:
@@ -285,17 +298,20 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             response.toast = Toast(now.t.plain("The situation changed: nothing was done."))
         await _outcome(core, now, result, response)
 
-    async def press_all(now: Turn, digest: str, response: Response) -> None:
+    async def press_all(now: Turn, digest: str, code: str | None, response: Response) -> None:
         formed = await core.pairing.formed_by(now.update_id)
         if formed:  # handled again after a crash: what it did, not a second round
             response.send(now.chat_id, pair_all_text(now.t, formed, []))
             return
-        suggestions, _ = await core.pairing.suggestions()
+        cohort = await core.cohorts.get(code) if code is not None else None
+        if code is not None and cohort is None:
+            raise BadCallback(code)
+        suggestions, _ = await core.pairing.suggestions(code)
         if not suggestions or fingerprint(suggestions) != digest:
             response.toast = Toast(
                 now.t.plain("The suggestions changed meanwhile: here they are again."), alert=True
             )
-            await suggest(now, response)
+            await suggest(now, response, cohort)
             return
         try:
             results = await core.pairing.create_many(

@@ -260,7 +260,6 @@ async def test_webhook_mode_needs_its_url_and_a_free_address(emu: Emulator, tmp_
     )
 
 
-
 def test_playground_reminders_are_demo_lead_times_checked_at_once() -> None:
     assert "--reminders LEADS" in _help("playground")
     assert parser().parse_args(["playground", "--reminders", "60s,20s"]).reminders == "60s,20s"

@@ -51,7 +51,7 @@ from bot.checkins.store import (
     stored_values,
 )
 from bot.checkins.triggers import LOW_RATING_AT_MOST, Escalate, Kind, Trigger
-from bot.cohorts.store import Schedule, cohort_of, load_cohort, schedule_of
+from bot.cohorts.store import Cohort, Schedule, cohort_of, load_cohort, schedule_of
 from bot.meetings.results import FollowedUp
 from bot.meetings.store import Answer
 from bot.runtime.clock import Clock
@@ -484,6 +484,15 @@ class Checkins:
             for timer in await self._open_due(conn, user_id, pair["id"]):
                 await cancel(conn, timer["id"], self.clock.now())
             await self._schedule_upcoming(conn, user_id, pair)
+
+    async def cohort_changed(self, conn: aiosqlite.Connection, cohort: Cohort) -> None:
+        """Cohorts' on_change hook: its members' next cadence dates follow its cadence, hour
+        and pause as they now are, in the transaction of the change."""
+        members = await self.db.rows(
+            conn, "SELECT user_id FROM applications WHERE lower(cohort) = lower(?)", (cohort.code,)
+        )
+        for member in members:
+            await self.reschedule(conn, member["user_id"])
 
     async def schedule_missing(self) -> int:
         """At start: the next cadence date of each participant of an active pair that has

@@ -32,6 +32,7 @@ STAFF: tuple[tuple[str, str], ...] = (
     ("report", N_("Check-in chart: response rate, ratings, pairs at risk")),
     ("export", N_("Export applications as CSV")),
     ("staff", N_("Manage staff")),
+    ("cohort", N_("Cohorts: their links, check-in cadence and pauses")),
     ("erase", N_("Erase someone's data on her request")),
 )
 

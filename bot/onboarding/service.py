@@ -142,13 +142,19 @@ class Onboarding:
     async def begin(
         self, person: Person, cohort: str | None, update_id: int | None
     ) -> tuple[Application, bool]:
-        """Starts a new application (or a fresh one after 'not eligible'); True when new."""
+        """Starts a new application (or a fresh one after 'not eligible'); True when new.
+
+        A running application is resumed; it joins `cohort` if it has none yet.
+        """
         current = await self.get(person.user_id)
         if current is not None and current.status not in (NOT_ELIGIBLE,):
-            if not current.active and current.status == IN_PROGRESS:
+            joins = cohort is not None and current.cohort is None
+            if current.status == IN_PROGRESS and (not current.active or joins):
                 async with self.db.write(update_id) as conn:
                     await conn.execute(
-                        "UPDATE applications SET active = 1 WHERE user_id = ?", (person.user_id,)
+                        "UPDATE applications SET active = 1, cohort = coalesce(cohort, ?)"
+                        " WHERE user_id = ?",
+                        (cohort, person.user_id),
                     )
                 current = await self.get(person.user_id)
                 assert current is not None

@@ -549,23 +549,32 @@ class Pairing:
                 conn, self.clock, actor_id, "pair.capacity", user_id, {"capacity": capacity}
             )
 
-    async def unpaired(self) -> tuple[list[Participant], list[Participant]]:
-        """Approved mentors with free places and approved mentees without a pair."""
+    async def unpaired(
+        self, cohort: str | None = None
+    ) -> tuple[list[Participant], list[Participant]]:
+        """Approved mentors with free places and approved mentees without a pair (only those
+        who applied with the `cohort` code, case aside, when one is given)."""
         # Chosen by SQLite: of thousands approved, only the few hundred still to pair are
         # read with their answers.
-        everyone = await _participants(
-            self._read,
+        where = (
             f"a.status = ? AND ((a.role = ? AND p.capacity > {_ACTIVE_PAIRS})"
-            f" OR (a.role = ? AND {_ACTIVE_PAIRS} = 0))",
-            (APPROVED, MENTOR, MENTEE),
+            f" OR (a.role = ? AND {_ACTIVE_PAIRS} = 0))"
         )
+        params: tuple[Any, ...] = (APPROVED, MENTOR, MENTEE)
+        if cohort is not None:
+            where += " AND lower(a.cohort) = lower(?)"
+            params += (cohort,)
+        everyone = await _participants(self._read, where, params)
         mentors = [p for p in everyone if p.role == MENTOR and p.places_left > 0]
         mentees = [p for p in everyone if p.role == MENTEE and p.active == 0]
         return mentors, mentees
 
-    async def suggestions(self) -> tuple[list[Suggestion], dict[int, Participant]]:
-        """An optimal set of pairs among everyone unpaired, with the people it names."""
-        mentors, mentees = await self.unpaired()
+    async def suggestions(
+        self, cohort: str | None = None
+    ) -> tuple[list[Suggestion], dict[int, Participant]]:
+        """An optimal set of pairs among everyone unpaired (of one cohort, when given), with
+        the people it names."""
+        mentors, mentees = await self.unpaired(cohort)
         # In a worker thread: the assignment (and scipy's import, the first time) would hold
         # up everyone else's replies for as long as it takes.
         suggested = await asyncio.to_thread(

@@ -47,8 +47,10 @@ def override_data(mentor_id: int, mentee_id: int, issues: Sequence[Issue]) -> st
     )
 
 
-def pair_all_data(digest: str) -> str:
-    """Callback data of Pair all: a digest of the list that was shown."""
+def pair_all_data(digest: str, cohort: str | None = None) -> str:
+    """Callback data of Pair all: a digest of the list that was shown (and its cohort)."""
+    if cohort is not None:
+        return encode(NAMESPACE, PAIR_ALL, digest, cohort)
     return encode(NAMESPACE, PAIR_ALL, digest)
 
 
@@ -284,12 +286,18 @@ def suggestion_messages(
     suggestions: Sequence[Suggestion],
     people: Mapping[int, Participant],
     digest: str,
+    cohort: tuple[str, str] | None = None,
 ) -> list[tuple[str, Keyboard]]:
-    """The suggested pairs, several messages when long; Pair all on the last one."""
+    """The suggested pairs, several messages when long; Pair all on the last one.
+
+    `cohort` (code, name): the suggestions are among that cohort's people only.
+    """
+    within = t("Cohort {name}:", name=cohort[1]) + "\n" if cohort is not None else ""
     if not suggestions:
         return [
             (
-                t(
+                within
+                + t(
                     "No pair to suggest: there is no approved mentor with a free place and "
                     "an approved unpaired mentee who share a working language."
                 ),
@@ -297,7 +305,7 @@ def suggestion_messages(
             )
         ]
     messages: list[tuple[str, Keyboard]] = []
-    head = t.plural(
+    head = within + t.plural(
         "{count} suggested pair (mentor → mentee):",
         "{count} suggested pairs (mentor → mentee):",
         len(suggestions),
@@ -336,7 +344,7 @@ def suggestion_messages(
         (
             Button(
                 t.plain("Pair all ({count})", count=t.number(len(suggestions))),
-                pair_all_data(digest),
+                pair_all_data(digest, cohort[0] if cohort is not None else None),
             ),
         )
     )
@@ -387,6 +395,7 @@ def usage(t: Translator) -> str:
             t("/pair — suggested pairs for everyone unpaired"),
             t("/pair @mentor @mentee — pair two people (user ids or @usernames, either order)"),
             t("/pair capacity @mentor 2 — set how many mentees a mentor may have"),
+            t("/pair dakar27 — suggested pairs within one cohort (its code)"),
             t("/unpair @person — end her pairing(s)"),
             t("/unpair @mentor @mentee — end one pairing"),
         ]

@@ -30,6 +30,20 @@ PRESETS: tuple[Preset, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class DemoCohort:
+    """The demo's cohort, so that /cohort shows one with its link and settings."""
+
+    code: str
+    name: str
+    cadence_days: int
+    checkin_hour: int
+
+
+# Made with the presets by their staff persona; the link `?start=pilot27` joins it.
+DEMO_COHORT = DemoCohort("pilot27", "Pilot Quebec, Dakar, La Paz 2027", 14, 10)
+
+
 @dataclass
 class Persona:
     """What the playground knows about one emulated person beyond Telegram's view."""

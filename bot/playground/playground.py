@@ -14,7 +14,15 @@ from bot.core import Core, build_core
 from bot.emulator import Emulator
 from bot.emulator.snapshot import restore, take
 from bot.meetings.slots import Rules
-from bot.playground.personas import PRESETS, Persona, Preset, checked_zone, same_name, username_for
+from bot.playground.personas import (
+    DEMO_COHORT,
+    PRESETS,
+    Persona,
+    Preset,
+    checked_zone,
+    same_name,
+    username_for,
+)
 from bot.playground.routes import PlayRoutes
 from bot.playground.store import Sidecar, sidecar_path
 from bot.runtime.i18n import Catalogs
@@ -223,7 +231,21 @@ class Playground:
                     )
                     created = True
                 personas.append(persona)
+            await self._demo_cohort(personas)
         return personas, created
+
+    async def _demo_cohort(self, personas: list[Persona]) -> None:
+        """Creates the demo cohort (made by the staff preset) unless it is there."""
+        staff = next((p for p in personas if p.staff), None)
+        core = self.core
+        if core is None or self.emulator_only or staff is None:
+            return
+        if await core.cohorts.get(DEMO_COHORT.code) is None:
+            await core.cohorts.create(staff.user_id, DEMO_COHORT.code, DEMO_COHORT.name)
+            await core.cohorts.set_cadence(
+                staff.user_id, DEMO_COHORT.code, DEMO_COHORT.cadence_days
+            )
+            await core.cohorts.set_hour(staff.user_id, DEMO_COHORT.code, DEMO_COHORT.checkin_hour)
 
     def _existing(self, preset: Preset) -> Persona | None:
         for user in self.emu.state.users.values():

@@ -180,8 +180,10 @@ class Privacy:
         participants = now - self.settings.retention_participants
         return applicants.strftime(_STAMP), participants.strftime(_STAMP)
 
-    # Applicants: never paired, last touched before the limit. Participants: paired once,
-    # every pairing ended before the limit. Staff are never erased by retention.
+    # Applicants: never paired, last touched before the limit. Participants: paired once, no
+    # pairing still active, and either her cohort ended (the day after its `ends_on`) before
+    # the limit, or, without a cohort end date, every pairing ended before the limit. Staff
+    # are never erased by retention. The limit is bound twice (cohort end, pairs' ends).
     _APPLICANTS = (
         "SELECT a.user_id FROM applications a WHERE a.updated_at < ?"
         " AND NOT EXISTS (SELECT 1 FROM pairs x WHERE x.mentor_id = a.user_id"
@@ -189,10 +191,16 @@ class Privacy:
         " AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.user_id = a.user_id)"
     )
     _PARTICIPANTS = (
-        "SELECT p.user_id FROM people p WHERE EXISTS (SELECT 1 FROM pairs x"
+        "SELECT p.user_id FROM people p LEFT JOIN applications a ON a.user_id = p.user_id"
+        " LEFT JOIN cohorts c ON lower(c.code) = lower(a.cohort)"
+        " WHERE EXISTS (SELECT 1 FROM pairs x"
         "  WHERE x.mentor_id = p.user_id OR x.mentee_id = p.user_id)"
         " AND NOT EXISTS (SELECT 1 FROM pairs x WHERE (x.mentor_id = p.user_id"
-        "  OR x.mentee_id = p.user_id) AND (x.ended_at IS NULL OR x.ended_at >= ?))"
+        "  OR x.mentee_id = p.user_id) AND x.ended_at IS NULL)"
+        " AND CASE WHEN c.ends_on IS NOT NULL"
+        "  THEN date(c.ends_on, '+1 day') || 'T00:00:00Z' <= ?"
+        "  ELSE NOT EXISTS (SELECT 1 FROM pairs x WHERE (x.mentor_id = p.user_id"
+        "  OR x.mentee_id = p.user_id) AND x.ended_at >= ?) END"
         " AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.user_id = p.user_id)"
     )
 
@@ -203,7 +211,7 @@ class Privacy:
             f"SELECT COUNT(*) FROM ({self._APPLICANTS})", (applicants,)
         )
         counted_p = await self.db.fetchone(
-            f"SELECT COUNT(*) FROM ({self._PARTICIPANTS})", (participants,)
+            f"SELECT COUNT(*) FROM ({self._PARTICIPANTS})", (participants, participants)
         )
         nexts = await self.db.fetchone(
             "SELECT MIN(due_at) FROM timers WHERE kind = ? AND done_at IS NULL"
@@ -227,7 +235,7 @@ class Privacy:
         rows = await Database.rows(
             conn,
             f"{self._APPLICANTS} UNION {self._PARTICIPANTS} LIMIT ?",
-            (applicants, participants, RETENTION_BATCH),
+            (applicants, participants, participants, RETENTION_BATCH),
         )
         for row in rows:
             await self.erase_in(conn, int(row["user_id"]), Reason.RETENTION, 0)

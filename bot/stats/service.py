@@ -160,23 +160,30 @@ class Stats:
         return [*FIXED_COLUMNS, *(step.id for step in self.form.steps)]
 
     async def export(
-        self, t: Translator, actor_id: int, update_id: int | None = None
+        self,
+        t: Translator,
+        actor_id: int,
+        update_id: int | None = None,
+        cohort: str | None = None,
     ) -> tuple[bytes, int]:
-        """Every application as CSV (UTF-8 with BOM, answers in the staff member's language).
+        """Every application (of one cohort, when its code is given) as CSV (UTF-8 with BOM,
+        answers in the staff member's language).
 
         Written in a worker thread from a read connection of its own, row by row into a
         temporary file: the event loop (everyone else's replies) never waits for it, and
         memory holds the finished file, not the applications and answers.
         """
-        content, rows = await asyncio.to_thread(self._write_csv, t)
+        content, rows = await asyncio.to_thread(self._write_csv, t, cohort)
         # Handled again after a crash, the export is already in the audit log: send it again.
         with contextlib.suppress(DuplicateUpdate):
             async with self.db.write(update_id) as conn:
-                details = {"rows": rows}
+                details: dict[str, object] = {"rows": rows}
+                if cohort is not None:
+                    details["cohort"] = cohort
                 await audit(conn, self.clock, actor_id, "export.applications", None, details)
         return content, rows
 
-    def _write_csv(self, t: Translator) -> tuple[bytes, int]:
+    def _write_csv(self, t: Translator, cohort: str | None = None) -> tuple[bytes, int]:
         """The CSV file and its number of applications (runs in a worker thread)."""
         labels = {
             (step.id, option.id): t.plain(option.label)
@@ -193,7 +200,8 @@ class Stats:
             text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
             writer = csv.writer(text)
             writer.writerow(self.columns())
-            for row in conn.execute(_EXPORT):
+            query = _EXPORT.format(where=_IN_COHORT if cohort is not None else "")
+            for row in conn.execute(query, () if cohort is None else (cohort,)):
                 *fixed, reasons, submitted_at, decided_at, packed = row
                 if reasons not in reasons_text:
                     reasons_text[reasons] = "; ".join(t.plain(r) for r in json.loads(reasons))
@@ -242,9 +250,10 @@ _EXPORT = (
     " FROM answers x WHERE x.user_id = o.user_id) FROM ("
     " SELECT a.user_id, p.first_name, p.last_name, p.username, p.language, a.status,"
     " a.outcome, a.reasons, a.submitted_at, a.decided_at"
-    " FROM applications a NOT INDEXED JOIN people p ON p.user_id = a.user_id"
+    " FROM applications a NOT INDEXED JOIN people p ON p.user_id = a.user_id{where}"
     " ORDER BY a.submitted_at IS NULL, a.submitted_at, a.user_id) o"
 )
+_IN_COHORT = " WHERE lower(a.cohort) = lower(?)"  # /export <code>: one cohort's applications
 
 
 def _cell(labels: dict[tuple[str, str], str], step_id: str, value: Any) -> tuple[str, bool]:

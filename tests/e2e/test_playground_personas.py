@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from bot.playground import Playground
+from bot.playground.personas import DEMO_COHORT
 from tests.e2e.paths import MENTOR, walk
 from tests.e2e.test_playground import _json, _wait_reply
 from tests.harness import Person
@@ -163,3 +164,18 @@ async def test_started_says_whether_she_ever_talked_to_the_bot(
         assert (await _json(r, 201))["started"] is False
     async with http.post("/_play/personas", json={"first_name": "Nadia", "staff": True}) as r:
         assert (await _json(r, 201))["started"] is True  # staff have opened the bot's chat
+
+
+async def test_the_demo_has_a_cohort_that_cohort_shows_with_its_link(
+    playground: Playground, http: aiohttp.ClientSession
+) -> None:
+    async with http.post("/_play/presets") as r:
+        presets = {p["first_name"]: p["id"] for p in await _json(r, 201)}
+    async with http.post("/_play/presets") as r:  # pressed twice: still one cohort
+        await _json(r, 200)
+    nadia = Person(playground.emu, presets["Nadia"])
+    listed = await nadia.send("/cohort", expect="1 cohort")
+    assert DEMO_COHORT.name in listed.text
+    assert f"?start={DEMO_COHORT.code}" in listed.text
+    awa = Person(playground.emu, presets["Awa"])
+    await awa.send(f"/start {DEMO_COHORT.code}", expect=DEMO_COHORT.name)

@@ -50,6 +50,7 @@ async def test_the_staff_menu_lists_exactly_the_guarded_commands(running: Runnin
     assert {"stats", "report", "export"} <= commands
     assert namespaces  # review, staff and pairing buttons at least
     assert "al" in namespaces  # an alert's Mark handled
+    assert "cohort" in commands and "coh" in namespaces  # /cohort and its buttons
 
 
 async def test_every_staff_command_and_button_refuses_anyone_else(

@@ -101,9 +101,7 @@ async def test_a_refused_delivery_is_retried_and_reported(
     assert info["last_error_message"] == "Wrong response from the webhook: 403 Forbidden"
     receiver.status = 200
     await _wait(lambda: emu.pending_updates() == [])
-    assert {update["update_id"] for _, update in receiver.got} == {
-        emu.webhook_deliveries[0][0]
-    }
+    assert {update["update_id"] for _, update in receiver.got} == {emu.webhook_deliveries[0][0]}
 
 
 async def test_deleting_the_webhook_brings_polling_back_with_nothing_lost(

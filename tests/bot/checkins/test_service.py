@@ -459,6 +459,21 @@ async def test_reschedule_moves_her_next_date_to_her_new_schedule(core: Core) ->
     assert len(await due_timers(core, AWA)) == 1
 
 
+async def test_a_cohort_change_moves_its_members_next_dates(core: Core) -> None:
+    await four_zones(core)
+    await core.cohorts.create(0, "fall27", "Fall")
+    async with core.db.write() as conn:
+        await conn.execute("UPDATE applications SET cohort = 'fall27' WHERE user_id = ?", (CHLOE,))
+    before = await due_timers(core, AWA)
+
+    await core.cohorts.set_cadence(0, "fall27", 7)
+    await core.cohorts.set_hour(0, "fall27", 16)
+
+    (due,) = await due_timers(core, CHLOE)
+    assert due == datetime(2027, 2, 21, 21, 0, tzinfo=UTC)  # 16:00 in Toronto, 7 days on
+    assert await due_timers(core, AWA) == before  # not in the cohort: untouched
+
+
 async def test_a_staff_round_for_one_cohort_asks_only_its_members(core: Core) -> None:
     async with core.db.write() as conn:
         await conn.execute(
