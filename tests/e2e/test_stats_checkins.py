@@ -66,11 +66,11 @@ async def test_stats_of_one_cohort(emu: Emulator, launch: Launch) -> None:
     admin = await admin_of(emu, "Claire", "fr")
     bot = await launch(admins=(admin.uid,))
     await two_cohorts(bot)
-    text = (await admin.send("/stats SPRING27", expect="Points d'étape")).text
+    text = (await admin.send("/stats SPRING27", expect="Points d\u2019étape")).text
     (first,) = [m.text for m in emu.bot_messages(admin.uid) if "Chiffres" in m.text]
     assert first.startswith("Cohorte\u00a0: Spring 2027 (spring27)\n")
     assert "2 candidatures au total" in first and "1 jumelage actif" in first
-    assert "100\u00a0% de réponses (4 sur 4 points d'étape)" in text
+    assert "100\u00a0% de réponses (4 sur 4 points d\u2019étape)" in text
     assert "Fatou" not in text and "Aucun jumelage à risque." in text
     unknown = await admin.send("/stats winter", expect="cohorte")
     assert unknown.text == (

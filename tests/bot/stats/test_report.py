@@ -66,12 +66,12 @@ def test_the_chart_is_a_png_of_the_expected_size() -> None:
 def test_labels_and_dates_are_in_the_staff_members_language() -> None:
     t = catalogs().get("fr")
     chart = chart_of(t, figures(at_risk=15))
-    assert chart.title == "Points d'étape\u00a0: tout le programme"
+    assert chart.title == "Points d\u2019étape\u00a0: tout le programme"
     assert chart.rate_axis == "Réponses (%)" and chart.rating_label == "Note moyenne"
     assert chart.fortnights[-1] == "17\u201330 juin"
     assert chart.number[0] == "80\u00a0%" and chart.number[-1] == "4,2"
     assert chart.risks[-1] == "… et 3 de plus"
-    assert "José Ñúñez $x$ a donné 2/5 au dernier point d'étape" in chart.risks[0]
+    assert "José Ñúñez $x$ a donné 2/5 au dernier point d\u2019étape" in chart.risks[0]
     drawn = {
         text.get_text() for text in figure(chart).findobj(match=lambda o: hasattr(o, "get_text"))
     }  # type: ignore[attr-defined]
