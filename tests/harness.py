@@ -176,7 +176,7 @@ async def start_process(
         stdout=stdout,
         stderr=asyncio.subprocess.PIPE,
     )
-    for _ in range(400):
+    for _ in range(1200):  # 30 s: a start takes 1-3 s, far more on a loaded machine
         if polls() > seen:
             return process
         if process.returncode is not None:

@@ -14,13 +14,14 @@ from babel.units import format_unit
 
 from bot.runtime.i18n import N_, Html, Translator, escape
 
-VERSION = "2026-12-02"
+VERSION = "2026-12-03"
 
 TITLE = N_("<b>Your privacy</b>")
 KEPT = N_(
     "<b>What we keep</b>: your name and Telegram username, your answers to the application"
     " (contact e-mail, country or province, sector, languages, experience, motivation),"
-    " your pairing, and the messages the bot sends you."
+    " your cohort, your pairing, your availability and meetings, your check-in answers,"
+    " and the messages the bot sends you."
 )
 WHY = N_(
     "<b>Why</b>: to review your application, pair you with an entrepreneur and follow how"
@@ -32,8 +33,9 @@ WHO = N_(
 )
 HOW_LONG = N_(
     "<b>How long</b>: an application that does not lead to the program is erased after"
-    " {applicants}; a participant's data {participants} after her pairing ends. Anonymous"
-    " counts (no name, no answer) are kept for the program's statistics."
+    " {applicants}; a participant's data {participants} after her cohort ends (or, outside"
+    " a cohort with an end date, after her pairing ends). Anonymous counts (no name, no"
+    " answer) are kept for the program's statistics."
 )
 RIGHTS = N_(
     "<b>Your rights</b>: /mydata sends you everything we keep about you, /delete erases it."

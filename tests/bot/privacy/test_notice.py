@@ -12,7 +12,7 @@ from bot.runtime.i18n import catalogs
 
 # The digest of the English privacy texts for each version. Changed a text? Bump VERSION in
 # bot/privacy/notice.py and add its digest here: people are then asked to consent again.
-DIGESTS = {"2026-12-02": "20d1e7890af42eaa"}
+DIGESTS = {"2026-12-02": "20d1e7890af42eaa", "2026-12-03": "264ccda78c7a2afb"}
 
 
 def _digest() -> str:
