@@ -3,7 +3,6 @@ typed answers while a check-in is open (they go to it, not to the questionnaire)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from telegram import Update
@@ -18,13 +17,14 @@ from telegram.ext import (
 
 from bot.checkins import view
 from bot.checkins.store import OPEN, Checkin, UnknownCohort
+from bot.cohorts.view import unknown_cohort
 from bot.runtime.callbacks import BadCallback
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.replies import Reply, Response, Send, Toast, stale
 from dialogs.runner_types import Begin, Event, Transition
 from handlers.base import Context, Deps, Turn, respond, staff_only, turn
+from handlers.cohorts import named_cohort
 
-_COHORT = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 TEXT_GROUP = 0  # before the questionnaire's typed answers (group 1), after staff inputs
 
 
@@ -105,20 +105,18 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     async def checkins_now(update: Update, context: Context) -> None:
         """Starts a check-in round now for every active pair (or one cohort's members)."""
         now = await turn(deps, update)
-        args = context.args or []
-        code = args[0] if args else None
-        if code is not None and not _COHORT.match(code):
-            text = view.unknown_cohort(now.t, code[:40])
-            await respond(deps, update, Response.text(now.chat_id, text))
+        found, cohort = await named_cohort(deps, now, update, context.args or [])
+        if not found:
             return
+        code = cohort.code if cohort is not None else None
         try:
             result = await core.checkins.start_round(code, now.update_id)
         except DuplicateUpdate:
             text = now.t("This check-in round was already started.")
             await respond(deps, update, Response.text(now.chat_id, text))
             return
-        if isinstance(result, UnknownCohort):
-            text = view.unknown_cohort(now.t, result.code)
+        if isinstance(result, UnknownCohort):  # removed since it was read
+            text = unknown_cohort(now.t, result.code, await core.cohorts.known())
         else:
             text = view.round_started(now.t, result.started, result.already_open)
         await respond(deps, update, Response([Send(now.chat_id, text)]))

@@ -6,6 +6,7 @@ new value) are awaited as pending inputs, dropped if the sender is no longer sta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.cohorts.service import Listed, Outcome, clean_name, parse_day, parse_period, suggest_code
+from bot.cohorts.service import (
+    Listed,
+    Outcome,
+    clean_name,
+    parse_day,
+    parse_period,
+    suggest_code,
+    valid_code,
+)
 from bot.cohorts.store import Cohort
 from bot.cohorts.view import (
     CADENCE,
@@ -46,6 +55,7 @@ from bot.cohorts.view import (
     refused,
     refused_toast,
     setting_prompt,
+    unknown_cohort,
     until_prompt,
     usage,
 )
@@ -66,6 +76,22 @@ CODE = "cohort.code"
 SETTING = "cohort.setting"
 INPUTS = (NAME, CODE, SETTING)
 LIFETIME_MINUTES = int(INPUT_LIFETIME.total_seconds() // 60)
+
+
+async def named_cohort(
+    deps: Deps, now: Turn, update: Update, words: Sequence[str]
+) -> tuple[bool, Cohort | None]:
+    """The cohort a staff command names after it (`/stats CODE`): (True, None) when it names
+    none, (False, None) once she was told that no cohort has that code, and which ones exist."""
+    if not words:
+        return True, None
+    code = " ".join(words)
+    cohort = await deps.core.cohorts.get(code) if valid_code(code) else None
+    if cohort is None:
+        text = unknown_cohort(now.t, code, await deps.core.cohorts.known())
+        await respond(deps, update, Response.text(now.chat_id, text))
+        return False, None
+    return True, cohort
 
 
 def _own(keyboard: Keyboard) -> list[str]:

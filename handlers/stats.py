@@ -8,10 +8,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CommandHandler, filters
 
-from bot.cohorts.service import valid_code
-from bot.cohorts.store import Cohort
 from bot.meetings.notice_view import meeting_figures
-from bot.runtime.arguments import ECHO
 from bot.runtime.people import local_zone
 from bot.runtime.replies import Response, SendDocument
 from bot.stats.checkins_view import (
@@ -20,36 +17,21 @@ from bot.stats.checkins_view import (
     drawing,
     no_chart,
     report_caption,
-    unknown_cohort,
 )
 from bot.stats.view import stats_text
-from handlers.base import Context, Deps, Turn, respond, staff_only, turn
+from handlers.base import Context, Deps, respond, staff_only, turn
+from handlers.cohorts import named_cohort
 
 
 def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     """Adds /stats, /report and /export."""
     core = deps.core
 
-    async def scope(now: Turn, context: Context, update: Update) -> tuple[bool, Cohort | None]:
-        """The cohort named after the command (none: everyone); False after telling her
-        that the code names no cohort."""
-        if not context.args:
-            return True, None
-        code = " ".join(context.args)
-        cohort = await core.stats.cohort(code)
-        if cohort is None:
-            known = [(c.code, c.name) for c in await core.stats.cohorts()]
-            await respond(
-                deps, update, Response.text(now.chat_id, unknown_cohort(now.t, code, known))
-            )
-            return False, None
-        return True, cohort
-
     async def stats(update: Update, context: Context) -> None:
         """Shows the program figures at a glance (of one cohort, given its code): applications,
         meetings of each pair and check-ins."""
         now = await turn(deps, update)
-        found, cohort = await scope(now, context, update)
+        found, cohort = await named_cohort(deps, now, update, context.args or [])
         if not found:
             return
         zone = local_zone(now.person, core.settings.timezone)
@@ -72,7 +54,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     async def report(update: Update, context: Context) -> None:
         """Sends the check-in chart (of one cohort, given its code) as a photo."""
         now = await turn(deps, update)
-        found, cohort = await scope(now, context, update)
+        found, cohort = await named_cohort(deps, now, update, context.args or [])
         if not found:
             return
         await respond(deps, update, Response.text(now.chat_id, drawing(now.t)))
@@ -91,13 +73,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         """Sends every application (or one cohort's: /export CODE) as a CSV file, and records
         the export in the audit log."""
         now = await turn(deps, update)
-        args = context.args or []
-        cohort = await core.cohorts.get(args[0]) if len(args) == 1 and valid_code(args[0]) else None
-        if args and cohort is None:
-            shown = " ".join(args)[:ECHO]
-            text = now.t("No cohort has the code {code}.", code=shown)
-            more = now.t("Send /export for every application, or /export CODE for one cohort.")
-            await respond(deps, update, Response.text(now.chat_id, f"{text}\n{more}"))
+        found, cohort = await named_cohort(deps, now, update, context.args or [])
+        if not found:
             return
         code = cohort.code if cohort is not None else None
         content, rows = await core.stats.export(

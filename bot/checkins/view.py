@@ -159,11 +159,6 @@ def round_started(t: Translator, started: int, already: int) -> str:
     return text
 
 
-def unknown_cohort(t: Translator, code: str) -> str:
-    """/checkins_now with a cohort code that does not exist."""
-    return t("There is no cohort with the code {code}.", code=code)
-
-
 def not_participant(t: Translator) -> str:
     """/checkin from someone who is not in an active pair."""
     return t(NOT_PARTICIPANT)

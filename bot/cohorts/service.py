@@ -181,6 +181,11 @@ class Cohorts:
         """The cohort with this code (case aside), if any."""
         return await load_cohort(self.db.reader, code)
 
+    async def known(self) -> list[Cohort]:
+        """Every cohort, by name."""
+        rows = await self.db.fetchall("SELECT * FROM cohorts ORDER BY lower(name), code")
+        return [cohort_from_row(row) for row in rows]
+
     async def listing(self) -> list[Listed]:
         """Every cohort, newest first, with its member counts."""
         rows = await self.db.fetchall(

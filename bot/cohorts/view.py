@@ -19,8 +19,9 @@ from bot.cohorts.service import (
     Outcome,
 )
 from bot.cohorts.store import Cohort
+from bot.runtime.arguments import ECHO
 from bot.runtime.callbacks import encode
-from bot.runtime.i18n import N_, Translator, escape, isolate
+from bot.runtime.i18n import N_, Html, Translator, escape, isolate
 from bot.runtime.replies import Button, Keyboard
 
 NAMESPACE = "coh"
@@ -311,6 +312,19 @@ def usage(t: Translator) -> str:
     return t(
         "Send /cohort to see the cohorts and manage them, /cohort CODE for one of them, or"
         " /cohort new CODE NAME to create one (e.g. /cohort new dakar27 Dakar spring 2027)."
+    )
+
+
+def unknown_cohort(t: Translator, code: str, known: Sequence[Cohort]) -> str:
+    """A staff command named a cohort that does not exist: which ones do."""
+    shown = code if len(code) <= ECHO else code[: ECHO - 1] + "…"
+    if not known:
+        return t("There is no cohort “{code}”: no cohort has been created yet.", code=shown)
+    labels = (t("{name} ({code})", name=cohort.name, code=cohort.code) for cohort in known)
+    return t(
+        "There is no cohort “{code}”. Known cohorts: {cohorts}.",
+        code=shown,
+        cohorts=Html(t.join(labels)),
     )
 
 

@@ -184,17 +184,6 @@ def cohort_line(t: Translator, code: str, name: str) -> str:
     return t("Cohort: <b>{cohort}</b>", cohort=Html(cohort_label(t, code, name)))
 
 
-def unknown_cohort(t: Translator, code: str, known: list[tuple[str, str]]) -> str:
-    """The answer to a cohort code that names no cohort, with the codes that do."""
-    if not known:
-        return t("There is no cohort “{code}”: no cohort has been created yet.", code=code)
-    return t(
-        "There is no cohort “{code}”. Known cohorts: {cohorts}.",
-        code=code,
-        cohorts=Html(t.join(cohort_label(t, c, n) for c, n in known)),
-    )
-
-
 def drawing(t: Translator) -> str:
     """What /report says at once, while it adds up the figures and draws them."""
     return t(

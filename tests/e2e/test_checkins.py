@@ -102,7 +102,7 @@ async def test_a_full_staff_round(emu: Emulator, launch: Launch) -> None:
     assert "0 check-ins were sent" in again.text
     assert "2 people already had one open and were not asked again." in again.text
     unknown = await nadia.send("/checkins_now nope", expect="cohort")
-    assert plain(unknown.text) == "There is no cohort with the code nope."
+    assert plain(unknown.text) == "There is no cohort “nope”: no cohort has been created yet."
 
     await awa.press("5", expect=WORKED)
     await awa.press("Skip", expect=HELP)

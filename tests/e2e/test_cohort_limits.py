@@ -9,7 +9,7 @@ import json
 
 from bot.emulator import Emulator
 from tests.conftest import Launch
-from tests.e2e.test_pairing import enrol
+from tests.e2e.test_pairing import enrol, plain
 from tests.harness import Person, Running, new_person
 
 
@@ -94,5 +94,8 @@ async def test_export_with_a_cohort_code_has_only_its_rows(emu: Emulator, launch
         {"rows": 3, "cohort": "Dakar27"},
         {"rows": 6},
     ]
-    told = await boss.send("/export nowhere", expect="No cohort has the code nowhere")
+    told = await boss.send("/export nowhere", expect="There is no cohort")
+    assert plain(told.text) == (
+        "There is no cohort “nowhere”. Known cohorts: Dakar (Dakar27) and La Paz (lapaz27)."
+    )
     assert told.document is None
