@@ -68,7 +68,7 @@ from bot.broadcasts.view import (
 from bot.runtime.callbacks import BadCallback, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.i18n import escape
-from bot.runtime.inputs import INPUT_LIFETIME, PendingInput
+from bot.runtime.inputs import PendingInput, too_late
 from bot.runtime.people import local_zone
 from bot.runtime.replies import (
     DOCUMENT,
@@ -94,7 +94,6 @@ PLACE = "broadcast.place"
 INPUTS = (TEXT, WHEN, TITLE, SPAN, PLACE)
 TITLE_LIMIT = 200
 PLACE_LIMIT = 300
-LIFETIME_MINUTES = int(INPUT_LIFETIME.total_seconds() // 60)
 
 
 @dataclass(frozen=True)
@@ -388,12 +387,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         user_id = now.person.user_id
         if pending.expired:
             await core.cancel_inputs(user_id)
-            text = now.t(
-                "That came more than {minutes} minutes after the question, so it was not used. "
-                "Send /broadcast to go on.",
-                minutes=LIFETIME_MINUTES,
-            )
-            response = Response.text(now.chat_id, text)
+            late = too_late(now.t, "/broadcast")
+            response = Response.text(now.chat_id, late)
         else:
             try:
                 response = await answer_input(now, pending, message)

@@ -63,7 +63,7 @@ from bot.pairing.view import staff_name
 from bot.runtime.arguments import parse_number, parse_reference
 from bot.runtime.callbacks import BadCallback
 from bot.runtime.db import DuplicateUpdate
-from bot.runtime.inputs import INPUT_LIFETIME, PendingInput
+from bot.runtime.inputs import PendingInput, too_late
 from bot.runtime.people import local_zone
 from bot.runtime.replies import Edit, EditButtons, Keyboard, Response, Send, Toast, stale
 from handlers.base import Context, Deps, Turn, respond, staff_input, staff_only, turn
@@ -75,7 +75,6 @@ NAME = "cohort.name"
 CODE = "cohort.code"
 SETTING = "cohort.setting"
 INPUTS = (NAME, CODE, SETTING)
-LIFETIME_MINUTES = int(INPUT_LIFETIME.total_seconds() // 60)
 
 
 async def named_cohort(
@@ -276,12 +275,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         now, pending = asked
         if pending.expired:
             await core.cancel_inputs(now.person.user_id)
-            text = now.t(
-                "That came more than {minutes} minutes after the question, so it was not used. "
-                "Send /cohort to go on.",
-                minutes=LIFETIME_MINUTES,
-            )
-            response = Response.text(now.chat_id, text)
+            late = too_late(now.t, "/cohort")
+            response = Response.text(now.chat_id, late)
         else:
             text = (message.text or "").strip()
             try:

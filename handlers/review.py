@@ -37,14 +37,13 @@ from bot.review.view import (
 from bot.runtime.callbacks import BadCallback, decode, encode, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.i18n import escape
-from bot.runtime.inputs import INPUT_LIFETIME, PendingInput
+from bot.runtime.inputs import LIFETIME_MINUTES, PendingInput
 from bot.runtime.people import local_zone
 from bot.runtime.replies import Edit, Reply, Response, Send, Toast, stale
 from handlers.base import Context, Deps, Turn, respond, staff_input, staff_only, turn
 
 # Before the rejection reason (group -1) and every other handler (group 0).
 INTERRUPT_GROUP = -2
-LIFETIME_MINUTES = int(INPUT_LIFETIME.total_seconds() // 60)
 CANCEL_COMMAND = re.compile(r"/cancel(@\w+)?(\s|$)")
 
 

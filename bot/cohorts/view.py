@@ -93,10 +93,10 @@ def summary(t: Translator, listed: Listed, url: str, in_charge: str | None, toda
     lines = [
         f"<b>{isolate(cohort.name)}</b> · <code>{escape(cohort.code)}</code>",
         t.plural(
-            "{count} person applied with this link ({approved} approved).",
-            "{count} people applied with this link ({approved} approved).",
+            "{count} person applied with this link ({approved}).",
+            "{count} people applied with this link ({approved}).",
             listed.members,
-            approved=t.number(listed.approved),
+            approved=Html(t.plural("{count} approved", "{count} approved", listed.approved)),
         ),
         t("Check-ins {cadence}, each participant's local time.", cadence=cadence(t, cohort)),
     ]

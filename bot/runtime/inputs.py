@@ -10,12 +10,14 @@ from typing import Any
 
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
+from bot.runtime.i18n import Translator
 from bot.runtime.people import iso
 
 # How long the bot waits for the typed text. A reason typed within minutes answers the prompt;
 # text typed later ("ok thanks, see you tomorrow") is most likely about something else, and
 # taking it as the answer would send it to someone (a rejected candidate) as if it were meant.
 INPUT_LIFETIME = dt.timedelta(minutes=10)
+LIFETIME_MINUTES = int(INPUT_LIFETIME.total_seconds() // 60)
 
 
 @dataclass(frozen=True)
@@ -78,3 +80,13 @@ class PendingInputs:
         async with self.db.write() as conn:
             cursor = await conn.execute("DELETE FROM pending_inputs WHERE user_id = ?", (user_id,))
             return cursor.rowcount > 0
+
+
+def too_late(t: Translator, command: str) -> str:
+    """The answer to text typed after the question it answers expired: it is not used."""
+    return t(
+        "That came more than {minutes} minutes after the question, so it was not used."
+        " Send {command} to go on.",
+        minutes=LIFETIME_MINUTES,
+        command=command,
+    )

@@ -204,6 +204,22 @@ async def test_cancel_and_a_command_end_the_question(emu: Emulator, launch: Laun
     assert (await cohort_row(bot, "dakar27"))["cadence_days"] == 14
 
 
+async def test_an_answer_typed_after_ten_minutes_is_not_used(emu: Emulator, launch: Launch) -> None:
+    nadia = new_person(emu, "Nadia")
+    bot = await launch(admins=(nadia.uid,))
+    await created(nadia, "/cohort new dakar27 Dakar")
+    await ask(nadia, "Cadence", "Type a number of days")
+    clock = bot.core.clock
+    assert isinstance(clock, FrozenClock)
+    clock.advance(timedelta(minutes=10, seconds=1))
+    late = await nadia.send("30", expect="after the question")
+    assert late.text == (
+        "That came more than 10 minutes after the question, so it was not used."
+        " Send /cohort to go on."
+    )
+    assert (await cohort_row(bot, "dakar27"))["cadence_days"] == 14
+
+
 async def test_an_applicant_joins_the_cohort_of_her_link(emu: Emulator, launch: Launch) -> None:
     nadia = new_person(emu, "Nadia")
     awa = new_person(emu, "Awa", "fr")

@@ -60,5 +60,13 @@ def test_the_cohort_reads_in_each_language() -> None:
         text, _ = card(books.get(language), Listed(paused, 2, 1), "link", None, today)
         for part in parts:
             assert part in text, (language, part, text)
+    for language, members, approved, line in (
+        ("en", 1, 1, "1 person applied with this link (1 approved)."),
+        ("fr", 1, 1, "1 personne a candidaté avec ce lien (1 approuvée)."),
+        ("fr", 3, 2, "3 personnes ont candidaté avec ce lien (2 approuvées)."),
+        ("es", 3, 1, "3 personas presentaron su solicitud con este enlace (1 aprobada)."),
+    ):
+        text, _ = card(books.get(language), Listed(paused, members, approved), "l", None, today)
+        assert line in text, (language, text)
     later, _ = card(books.get("en"), Listed(paused, 2, 1), "link", None, date(2027, 9, 1))
     assert "paused" not in later  # the pause is over: it is no longer shown
