@@ -6,6 +6,7 @@ import asyncio
 import html
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from icalendar import Calendar
@@ -13,7 +14,8 @@ from icalendar import Calendar
 from bot.core import Core
 from bot.emulator import Emulator, EmuMessage
 from bot.meetings.week import Part, Week, cell
-from bot.runtime.clock import FrozenClock
+from bot.pairing.service import Pairing
+from bot.runtime.clock import FrozenClock, SystemClock
 from bot.runtime.db import Database
 from tests.applicants import store_applicant
 from tests.harness import Person
@@ -25,6 +27,29 @@ SAVED = "2027-01-04T12:00:00Z"  # when a week stored by save_week was saved
 def plain(text: str) -> str:
     """What a person reads of an HTML message."""
     return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+
+
+async def paired_in(db_path: Path, chloe: Person, awa: Person, week: Week | None = None) -> int:
+    """Before the bot runs: Chloé (mentor, French) and Awa (mentee, English), who have talked
+    to the bot, paired in the database at `db_path` (each free in `week`, if given); the
+    pair's id."""
+    database = Database(db_path)
+    await database.open()
+    try:
+        for person, role, language in ((chloe, "mentor", "fr"), (awa, "mentee", "en")):
+            user = person.emu.user(person.uid)
+            user.started = True
+            await store_applicant(
+                database, person.uid, role, first_name=user.first_name, language=language
+            )
+            if week is not None:
+                await save_week(database, person, week)
+        paired = await Pairing(database, SystemClock()).create(0, chloe.uid, awa.uid, None)
+        pair = getattr(paired, "pair", None)
+        assert pair is not None, paired
+        return int(pair.id)
+    finally:
+        await database.close()
 
 
 async def enrol(db: Database, person: Person, role: str, language: str, zone: str) -> None:

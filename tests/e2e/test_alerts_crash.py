@@ -12,11 +12,9 @@ import pytest
 from bot.emulator import Emulator
 from bot.meetings.reminders import FOLLOW_UP
 from bot.meetings.store import stamp
-from bot.pairing.service import Pairing
-from bot.runtime.clock import SystemClock
 from bot.runtime.db import Database
 from bot.runtime.timers import schedule
-from tests.applicants import store_applicant
+from tests.e2e.meetings_helpers import paired_in
 from tests.e2e.test_delivery import bot_process, kill_9, rows
 from tests.e2e.test_delivery import settled as outbox_settled
 from tests.harness import Person, new_person, start_process
@@ -28,15 +26,10 @@ ALERTS = ("A pair may need you", "Un jumelage a peut-être besoin de vous")
 
 async def seed_meeting(db: Path, chloe: Person, awa: Person) -> None:
     """Chloé and Awa, paired, with a meeting that ended an hour ago and its follow-up due."""
+    pair_id = await paired_in(db, chloe, awa)
     database = Database(db)
     await database.open()
     try:
-        for person, role, language in ((chloe, "mentor", "fr"), (awa, "mentee", "en")):
-            person.emu.user(person.uid).started = True
-            name = person.emu.user(person.uid).first_name
-            await store_applicant(database, person.uid, role, first_name=name, language=language)
-        paired = await Pairing(database, SystemClock()).create(0, chloe.uid, awa.uid, None)
-        pair_id = paired.pair.id  # type: ignore[union-attr]
         end = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
         async with database.write() as conn:
             cursor = await conn.execute(

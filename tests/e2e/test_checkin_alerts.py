@@ -11,9 +11,9 @@ import pytest
 
 from bot.emulator import Emulator, EmuMessage
 from tests.conftest import Launch
-from tests.e2e.meetings_helpers import plain, settled
+from tests.e2e.meetings_helpers import paired_in, plain, settled
 from tests.e2e.test_alerts import ALERT_EN, ALERT_FR, alerts_to, with_admins
-from tests.e2e.test_checkins import ASKED, HELP, THANKS, WORKED, chloe_and_awa, seed_pair
+from tests.e2e.test_checkins import ASKED, HELP, THANKS, WORKED, chloe_and_awa
 from tests.e2e.test_delivery import bot_process, kill_9, rows
 from tests.e2e.test_delivery import settled as outbox_settled
 from tests.harness import Person, new_person, start_process
@@ -78,7 +78,7 @@ async def test_kill_9_right_after_the_request_for_help_alerts_every_admin_once(
     db = tmp_path / "passerelle.db"
     nadia, ines = new_person(emu, "Nadia", "en"), new_person(emu, "Inès", "fr")
     chloe, awa = new_person(emu, "Chloé", "fr"), new_person(emu, "Awa", "en")
-    await seed_pair(db, chloe, awa)
+    await paired_in(db, chloe, awa)
     env = {"PASSERELLE_ADMINS": f"{nadia.uid},{ines.uid}"}
     async with bot_process(emu, db, **env) as holder:
         await nadia.send("/start", expect="program staff", timeout=10)

@@ -14,12 +14,17 @@ import pytest
 from bot.checkins.triggers import Kind, Trigger
 from bot.checkins.view import NOT_PARTICIPANT
 from bot.emulator import Emulator
-from bot.pairing.service import Pairing
-from bot.runtime.clock import SystemClock
-from bot.runtime.db import Database
-from tests.applicants import store_applicant
 from tests.conftest import Launch
-from tests.e2e.meetings_helpers import DAKAR, MONTREAL, clock_of, enrol, pair_up, plain, settled
+from tests.e2e.meetings_helpers import (
+    DAKAR,
+    MONTREAL,
+    clock_of,
+    enrol,
+    pair_up,
+    paired_in,
+    plain,
+    settled,
+)
 from tests.e2e.test_delivery import bot_process, kill_9, rows
 from tests.e2e.test_delivery import settled as outbox_settled
 from tests.e2e.test_meetings import TUESDAY, book_tuesday, montreal_dakar
@@ -229,19 +234,6 @@ async def test_a_check_in_resumes_after_a_restart_and_another_command(launch: La
     )
 
 
-async def seed_pair(db: Path, chloe: Person, awa: Person) -> None:
-    database = Database(db)
-    await database.open()
-    try:
-        for person, role, language in ((chloe, "mentor", "fr"), (awa, "mentee", "en")):
-            person.emu.user(person.uid).started = True
-            name = person.emu.user(person.uid).first_name
-            await store_applicant(database, person.uid, role, first_name=name, language=language)
-        await Pairing(database, SystemClock()).create(0, chloe.uid, awa.uid, None)
-    finally:
-        await database.close()
-
-
 @pytest.mark.slow
 async def test_kill_9_right_after_checkins_now_prompts_each_participant_once(
     emu: Emulator, tmp_path: Path
@@ -249,7 +241,7 @@ async def test_kill_9_right_after_checkins_now_prompts_each_participant_once(
     db = tmp_path / "passerelle.db"
     nadia = new_person(emu, "Nadia")
     chloe, awa = new_person(emu, "Chloé", "fr"), new_person(emu, "Awa", "en")
-    await seed_pair(db, chloe, awa)
+    await paired_in(db, chloe, awa)
     env = {"PASSERELLE_ADMINS": str(nadia.uid)}
     async with bot_process(emu, db, **env) as holder:
         held = emu.hold(chat_id=nadia.uid)  # her answer is in flight when the bot dies

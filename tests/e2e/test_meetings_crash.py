@@ -10,31 +10,12 @@ import pytest
 
 from bot.emulator import Emulator
 from bot.meetings.week import FULL, Week
-from bot.pairing.service import Pairing
-from bot.runtime.clock import SystemClock
-from bot.runtime.db import Database
-from tests.applicants import store_applicant
-from tests.e2e.meetings_helpers import documents, event_of, save_week
+from tests.e2e.meetings_helpers import documents, event_of, paired_in
 from tests.e2e.test_delivery import bot_process, kill_9, rows
 from tests.e2e.test_delivery import settled as outbox_settled
-from tests.harness import Person, new_person, start_process
+from tests.harness import new_person, start_process
 
 pytestmark = pytest.mark.slow
-
-
-async def seed_pair(db: Path, chloe: Person, awa: Person) -> None:
-    """Chloé (mentor, Montreal, French) and Awa (mentee, Dakar, English), paired, free all week."""
-    database = Database(db)
-    await database.open()
-    try:
-        for person, role, language in ((chloe, "mentor", "fr"), (awa, "mentee", "en")):
-            person.emu.user(person.uid).started = True
-            name = person.emu.user(person.uid).first_name
-            await store_applicant(database, person.uid, role, first_name=name, language=language)
-            await save_week(database, person, Week(FULL))
-        await Pairing(database, SystemClock()).create(0, chloe.uid, awa.uid, None)
-    finally:
-        await database.close()
 
 
 async def test_kill_9_after_accept_sends_link_and_calendar_once(
@@ -42,7 +23,7 @@ async def test_kill_9_after_accept_sends_link_and_calendar_once(
 ) -> None:
     db = tmp_path / "passerelle.db"
     chloe, awa = new_person(emu, "Chloé", "fr"), new_person(emu, "Awa", "en")
-    await seed_pair(db, chloe, awa)
+    await paired_in(db, chloe, awa, Week(FULL))
     async with bot_process(emu, db) as holder:
         offer = await chloe.send("/meet", expect="Awa", timeout=10)
         await chloe.tap(offer.buttons[0][0])
