@@ -48,26 +48,29 @@ def main() -> None:
     stats = Stats(Database(path), SystemClock(), load_application_form(books))
     t = books.get(args.language)
     print(f"load average {os.getloadavg()[0]:.1f}, {path}", flush=True)
-    times, extras = [], []
+    times, cpus, extras = [], [], []
     for _ in range(args.runs):
         gc.collect()
         Path("/proc/self/clear_refs").write_text("5")
         before = rss_mib()[0]
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         content, rows = stats._write_csv(t, args.cohort)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         extra = rss_mib()[1] - before
         digest = hashlib.sha256(content).hexdigest()[:12]
         size = len(content) / 2**20
         del content
         times.append(elapsed)
+        cpus.append(cpu)
         extras.append(extra)
         print(
-            f"{rows} rows, {size:.1f} MiB, sha256 {digest}: {elapsed:.2f} s, +{extra:.0f} MiB",
+            f"{rows} rows, {size:.1f} MiB, sha256 {digest}: {elapsed:.2f} s (CPU {cpu:.2f} s),"
+            f" +{extra:.0f} MiB",
             flush=True,
         )
     print(
         f"min / median of {args.runs}: {min(times):.2f} / {statistics.median(times):.2f} s,"
+        f" CPU {min(cpus):.2f} / {statistics.median(cpus):.2f} s,"
         f" extra peak RSS {min(extras):.0f} / {statistics.median(extras):.0f} MiB"
     )
 
