@@ -7,6 +7,7 @@ import codecs
 import contextlib
 import csv
 import json
+import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -184,24 +185,27 @@ class Stats:
         return content, rows
 
     def _write_csv(self, t: Translator, cohort: str | None = None) -> tuple[bytes, int]:
-        """The CSV file and its number of applications (runs in a worker thread)."""
+        """The CSV file and its number of applications (runs in a worker thread).
+
+        Each line is what csv.writer (excel dialect) writes, joined here: an option's cell is
+        rendered and quoted once per export, not per row.
+        """
         labels = {
             (step.id, option.id): t.plain(option.label)
             for step in self.form.steps
             for option in step.options
         }
         steps = [step.id for step in self.form.steps]
-        # Per step, the cell of each option answer seen, by its JSON text (options repeat over
-        # thousands of rows; typed answers are rendered each time and never kept), and "" for
-        # no answer.
+        # Per step, the quoted cell of each option answer seen, by its JSON text (options repeat
+        # over thousands of rows; typed answers are rendered each time and never kept), and ""
+        # for no answer.
         known: list[dict[str | None, str]] = [{None: ""} for _ in steps]
         reasons_text: dict[str, str] = {}
         lines: list[str] = []
-        writer = csv.writer(_Lines(lines))
-        writer.writerow(self.columns())
+        csv.writer(_Lines(lines)).writerow(self.columns())
         count = 0
         with self.db.snapshot() as conn, tempfile.TemporaryFile() as file:
-            file.write(codecs.BOM_UTF8)
+            file.write(codecs.BOM_UTF8 + lines.pop().encode())
             query = _EXPORT.format(where=_IN_COHORT if cohort is not None else "")
             cursor = conn.execute(query, () if cohort is None else (cohort,))
             while batch := cursor.fetchmany(_BATCH):
@@ -209,50 +213,70 @@ class Stats:
                     *fixed, reasons, submitted_at, decided_at, packed = row
                     text = reasons_text.get(reasons)
                     if text is None:
-                        text = "; ".join(t.plain(r) for r in json.loads(reasons))
+                        text = _field("; ".join(t.plain(r) for r in json.loads(reasons)))
                         reasons_text[reasons] = text
-                    # step, value, step, value...: the answers by step id
+                    # step, value, step, value...: the answers by step id, then each step's
+                    # cell if known (None if not: typed, or an option not seen yet)
                     items = packed.split(_SEP) if packed else []
                     given = dict(zip(items[::2], items[1::2], strict=True))
-                    cells = [k.get(given.get(step)) for step, k in zip(steps, known, strict=True)]
-                    if None in cells:  # an answer not seen yet, or typed
-                        for index, cell in enumerate(cells):
-                            if cell is None:
-                                step, raw = steps[index], given[steps[index]]
-                                cell, is_option = _cell(labels, step, json.loads(raw))
-                                if is_option:
-                                    known[index][raw] = cell
-                                cells[index] = cell
+                    cells = list(map(dict.get, known, map(given.get, steps)))
+                    index = -1
+                    while None in cells:
+                        index = cells.index(None, index + 1)
+                        step, raw = steps[index], given[steps[index]]
+                        cell, is_option = _cell(labels, step, _decoded(raw))
+                        cells[index] = cell = _field(cell)
+                        if is_option:
+                            known[index][raw] = cell
                     user_id, first_name, last_name, username, language, status, outcome = fixed
-                    writer.writerow(
-                        [
-                            user_id,
-                            guard(first_name),
-                            guard(last_name or ""),
-                            guard(username or ""),
-                            language,
-                            status,
-                            outcome or "",
-                            text,
-                            submitted_at or "",
-                            decided_at or "",
-                            *cells,
-                        ]
+                    plain = (
+                        guard(first_name),
+                        guard(last_name or ""),
+                        guard(username or ""),
+                        language,
+                        status,
+                        outcome or "",
+                        submitted_at or "",
+                        decided_at or "",
                     )
+                    if not _PLAIN("".join(plain)):  # rarely: one needs quotes
+                        plain = tuple(map(_field, plain))
+                    lines.append(",".join((str(user_id), *plain[:6], text, *plain[6:], *cells)))
                 count += len(batch)
-                file.write("".join(lines).encode())
+                lines.append("")  # the last line's end
+                file.write("\r\n".join(lines).encode())
                 lines.clear()
-            file.write("".join(lines).encode())
             file.seek(0)
             content = file.read()
         return content, count
 
 
 class _Lines:
-    """What csv.writer writes to: each line appended to a list (written out per batch)."""
+    """What csv.writer writes to: each line appended to a list."""
 
     def __init__(self, lines: list[str]) -> None:
         self.write = lines.append
+
+
+_PLAIN = re.compile('[^",\r\n\x00]*').fullmatch  # what csv.writer writes as it is
+
+
+def _field(text: str) -> str:
+    """A cell as csv.writer (excel dialect: QUOTE_MINIMAL, "" for ") writes it in a row of
+    several cells."""
+    if _PLAIN(text):
+        return text
+    lines: list[str] = []
+    csv.writer(_Lines(lines)).writerow((text,))
+    return lines[0][:-2]  # without its "\r\n"
+
+
+def _decoded(raw: str) -> Any:
+    """An answer's JSON value; a string without escapes is read without the JSON decoder
+    (typed answers: an e-mail address, a motivation)."""
+    if len(raw) > 1 and raw[0] == '"' and raw[-1] == '"' and "\\" not in raw:
+        return raw[1:-1]  # no backslash: no escape, and no " inside
+    return json.loads(raw)
 
 
 # Each application with its answers packed into one text (step, US, JSON value, US, step...),

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core import Core, build_core
 from bot.runtime.clock import FrozenClock
 from bot.runtime.i18n import Translator
 from bot.runtime.people import Who
 from bot.runtime.settings import Settings
-from bot.stats.service import guard
+from bot.stats.service import _decoded, _field, guard
 from dialogs.runner_types import Begin
 from tests.applicants import MENTEE, MENTOR, apply
 from tests.harness import START
@@ -218,3 +220,26 @@ async def test_many_rows_in_batches_are_byte_for_byte_the_old_ones(core: Core) -
         content, rows = await core.stats.export(t, 1, None, cohort)
         assert (content, rows) == old_export(core, t, cohort)
         assert rows == (2513 if cohort is None else 838)
+
+
+@settings(max_examples=500)
+@given(st.lists(st.text(), min_size=2, max_size=4))
+def test_a_row_joined_by_hand_is_what_csv_writer_writes(cells: list[str]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(cells)
+    assert ",".join(map(_field, cells)) + "\r\n" == buffer.getvalue()
+
+
+@settings(max_examples=500)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+        lambda inner: st.lists(inner, max_size=3),
+        max_leaves=5,
+    ),
+    st.booleans(),
+)
+def test_an_answer_is_decoded_as_json_decodes_it(value: Any, ascii_only: bool) -> None:
+    raw = json.dumps(value, ensure_ascii=ascii_only)
+    assert _decoded(raw) == json.loads(raw)
+    assert type(_decoded(raw)) is type(json.loads(raw))
