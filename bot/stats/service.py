@@ -219,7 +219,7 @@ class Stats:
                     # cell if known (None if not: typed, or an option not seen yet)
                     items = packed.split(_SEP) if packed else []
                     given = dict(zip(items[::2], items[1::2], strict=True))
-                    cells = list(map(dict.get, known, map(given.get, steps)))
+                    cells: list[Any] = list(map(dict.get, known, map(given.get, steps)))
                     index = -1
                     while None in cells:
                         index = cells.index(None, index + 1)
@@ -229,7 +229,7 @@ class Stats:
                         if is_option:
                             known[index][raw] = cell
                     user_id, first_name, last_name, username, language, status, outcome = fixed
-                    plain = (
+                    plain: tuple[str, ...] = (
                         guard(first_name),
                         guard(last_name or ""),
                         guard(username or ""),
