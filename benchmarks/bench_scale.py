@@ -10,7 +10,7 @@ in a subprocess, against the strict emulator with Telegram's limits on) and repo
   questionnaire the whole time, as in bench_onboarding.py);
 - the bot's RSS before `/export`, its peak during it, and its peak overall.
 
-    python benchmarks/bench_scale.py [--people 100000] [--chatters 20] [--runs 2]
+    python benchmarks/bench_scale.py [--people 100000] [--chatters 20] [--runs 2] [--only /export]
 
 Meetings, check-ins, broadcasts and /report add their commands to `COMMANDS` below (and
 their rows to scale_db.EXTENSIONS).
@@ -207,7 +207,10 @@ async def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--chatters", type=int, default=20)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--only", nargs="+", metavar="LABEL", help="e.g. --only /export")
     args = parser.parse_args()
+    if args.only:  # these commands alone (labels as COMMANDS has them), in their order
+        COMMANDS[:] = [command for command in COMMANDS if command[0] in args.only]
     database = ensure(args.people)
     print(
         f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.node()}, {os.cpu_count()} cores,"
