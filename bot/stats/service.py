@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import csv
-import io
 import json
+import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -184,74 +185,109 @@ class Stats:
         return content, rows
 
     def _write_csv(self, t: Translator, cohort: str | None = None) -> tuple[bytes, int]:
-        """The CSV file and its number of applications (runs in a worker thread)."""
+        """The CSV file and its number of applications (runs in a worker thread).
+
+        Each line is what csv.writer (excel dialect) writes, joined here: an option's cell is
+        rendered and quoted once per export, not per row.
+        """
         labels = {
             (step.id, option.id): t.plain(option.label)
             for step in self.form.steps
             for option in step.options
         }
-        reasons_text: dict[str, str] = {}
         steps = [step.id for step in self.form.steps]
-        # The cell of each option answer seen (its JSON text), per step: options repeat over
-        # thousands of rows; typed answers are rendered each time and never kept.
-        rendered: dict[str, dict[str, str]] = {step: {} for step in steps}
+        # Per step, the quoted cell of each option answer seen, by its JSON text (options repeat
+        # over thousands of rows; typed answers are rendered each time and never kept), and ""
+        # for no answer.
+        known: list[dict[str | None, str]] = [{None: ""} for _ in steps]
+        reasons_text: dict[str, str] = {}
+        lines: list[str] = []
+        csv.writer(_Lines(lines)).writerow(self.columns())
         count = 0
         with self.db.snapshot() as conn, tempfile.TemporaryFile() as file:
-            text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
-            writer = csv.writer(text)
-            writer.writerow(self.columns())
+            file.write(codecs.BOM_UTF8 + lines.pop().encode())
             query = _EXPORT.format(where=_IN_COHORT if cohort is not None else "")
-            for row in conn.execute(query, () if cohort is None else (cohort,)):
-                *fixed, reasons, submitted_at, decided_at, packed = row
-                if reasons not in reasons_text:
-                    reasons_text[reasons] = "; ".join(t.plain(r) for r in json.loads(reasons))
-                cells: dict[str, str] = {}
-                for item in packed.split(_ITEM) if packed else ():
-                    step, _, raw = item.partition(_KEY)
-                    known = rendered.get(step)
-                    if known is None:  # an answer to a step the form no longer has
-                        continue
-                    cell = known.get(raw)
-                    if cell is None:
-                        cell, is_option = _cell(labels, step, json.loads(raw))
+            cursor = conn.execute(query, () if cohort is None else (cohort,))
+            while batch := cursor.fetchmany(_BATCH):
+                for row in batch:
+                    *fixed, reasons, submitted_at, decided_at, packed = row
+                    text = reasons_text.get(reasons)
+                    if text is None:
+                        text = _field("; ".join(t.plain(r) for r in json.loads(reasons)))
+                        reasons_text[reasons] = text
+                    # step, value, step, value...: the answers by step id, then each step's
+                    # cell if known (None if not: typed, or an option not seen yet)
+                    items = packed.split(_SEP) if packed else []
+                    given = dict(zip(items[::2], items[1::2], strict=True))
+                    cells: list[Any] = list(map(dict.get, known, map(given.get, steps)))
+                    index = -1
+                    while None in cells:
+                        index = cells.index(None, index + 1)
+                        step, raw = steps[index], given[steps[index]]
+                        cell, is_option = _cell(labels, step, _decoded(raw))
+                        cells[index] = cell = _field(cell)
                         if is_option:
-                            known[raw] = cell
-                    cells[step] = cell
-                user_id, first_name, last_name, username, language, status, outcome = fixed
-                writer.writerow(
-                    [
-                        user_id,
+                            known[index][raw] = cell
+                    user_id, first_name, last_name, username, language, status, outcome = fixed
+                    plain: tuple[str, ...] = (
                         guard(first_name),
                         guard(last_name or ""),
                         guard(username or ""),
                         language,
                         status,
                         outcome or "",
-                        reasons_text[reasons],
                         submitted_at or "",
                         decided_at or "",
-                        *[cells.get(step, "") for step in steps],
-                    ]
-                )
-                count += 1
-            text.flush()
+                    )
+                    if not _PLAIN("".join(plain)):  # rarely: one needs quotes
+                        plain = tuple(map(_field, plain))
+                    lines.append(",".join((str(user_id), *plain[:6], text, *plain[6:], *cells)))
+                count += len(batch)
+                lines.append("")  # the last line's end
+                file.write("\r\n".join(lines).encode())
+                lines.clear()
             file.seek(0)
             content = file.read()
-            text.detach()
         return content, count
 
 
-# Each application with its answers packed into one text (step, US, JSON value, RS, ...):
-# sorted applications first, answers looked up after, so the sort holds only short rows.
-# JSON escapes every control character, so the separators never occur inside a value.
-_KEY, _ITEM = "\x1f", "\x1e"
+class _Lines:
+    """What csv.writer writes to: each line appended to a list."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.write = lines.append
+
+
+_PLAIN = re.compile('[^",\r\n\x00]*').fullmatch  # what csv.writer writes as it is
+
+
+def _field(text: str) -> str:
+    """A cell as csv.writer (excel dialect: QUOTE_MINIMAL, "" for ") writes it in a row of
+    several cells."""
+    if _PLAIN(text):
+        return text
+    lines: list[str] = []
+    csv.writer(_Lines(lines)).writerow((text,))
+    return lines[0][:-2]  # without its "\r\n"
+
+
+def _decoded(raw: str) -> Any:
+    """An answer's JSON value; a string without escapes is read without the JSON decoder
+    (typed answers: an e-mail address, a motivation)."""
+    if len(raw) > 1 and raw[0] == '"' and raw[-1] == '"' and "\\" not in raw:
+        return raw[1:-1]  # no backslash: no escape, and no " inside
+    return json.loads(raw)
+
+
+# Each application with its answers packed into one text (step, US, JSON value, US, step...),
+# kept by triggers in the same transaction as the answers (migration 14).
+_SEP = "\x1f"
+_BATCH = 1000
 _EXPORT = (
-    "SELECT o.*, (SELECT group_concat(x.step || char(31) || x.value, char(30))"
-    " FROM answers x WHERE x.user_id = o.user_id) FROM ("
-    " SELECT a.user_id, p.first_name, p.last_name, p.username, p.language, a.status,"
-    " a.outcome, a.reasons, a.submitted_at, a.decided_at"
+    "SELECT a.user_id, p.first_name, p.last_name, p.username, p.language, a.status,"
+    " a.outcome, a.reasons, a.submitted_at, a.decided_at, a.answers_packed"
     " FROM applications a NOT INDEXED JOIN people p ON p.user_id = a.user_id{where}"
-    " ORDER BY a.submitted_at IS NULL, a.submitted_at, a.user_id) o"
+    " ORDER BY a.submitted_at IS NULL, a.submitted_at, a.user_id"
 )
 _IN_COHORT = " WHERE lower(a.cohort) = lower(?)"  # /export <code>: one cohort's applications
 

@@ -1,0 +1,87 @@
+"""applications.answers_packed (migration 14) always holds the application's answers: filled
+for the rows already there, then kept by triggers through every write that changes one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.core import Core, build_core
+from bot.runtime.clock import FrozenClock
+from bot.runtime.db import Database
+from bot.runtime.migrations import MIGRATIONS
+from bot.runtime.people import Who
+from bot.runtime.settings import Settings
+from tests.applicants import MENTEE, apply, store_applicant
+from tests.bot.stats.test_export_same_bytes import everyone
+from tests.harness import START
+
+
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[Core]:
+    settings = Settings(_env_file=None, db=tmp_path / "packed.db", admins=(1,))  # type: ignore[call-arg]
+    built = await build_core(settings, FrozenClock(START))
+    yield built
+    await built.close()
+
+
+async def mismatches(db: Database) -> list[tuple[int, object, object]]:
+    """Applications whose packed answers differ from their rows in answers."""
+    wrong = []
+    for row in await db.fetchall("SELECT user_id, answers_packed FROM applications"):
+        items = row["answers_packed"].split("\x1f") if row["answers_packed"] else []
+        packed = dict(zip(items[::2], items[1::2], strict=True))
+        rows = await db.fetchall(
+            "SELECT step, value FROM answers WHERE user_id = ?", (row["user_id"],)
+        )
+        answers = {answer["step"]: answer["value"] for answer in rows}
+        if packed != answers or len(items) != 2 * len(rows):
+            wrong.append((row["user_id"], packed, answers))
+    return wrong
+
+
+async def test_the_migration_packs_the_answers_already_there(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = Database(path)
+    await old.open([m for m in MIGRATIONS if m.version < 14])
+    for user_id in (1, 2, 3):
+        await store_applicant(old, user_id, "mentor" if user_id == 1 else "mentee")
+    async with old.write() as conn:
+        await conn.execute("DELETE FROM answers WHERE user_id = 3")  # none: NULL
+    await old.close()
+
+    new = Database(path)
+    await new.open()
+    try:
+        rows = await new.fetchall("SELECT user_id, answers_packed FROM applications")
+        assert {row["user_id"]: row["answers_packed"] is None for row in rows} == {
+            1: False,
+            2: False,
+            3: True,
+        }
+        assert await mismatches(new) == []
+    finally:
+        await new.close()
+
+
+async def test_every_write_keeps_the_packed_answers(core: Core) -> None:
+    await everyone(core)  # the questionnaire's own writes, edits, decisions, odd values
+    assert await mismatches(core.db) == []
+    async with core.db.write() as conn:
+        await conn.execute("UPDATE answers SET value = '\"en\"' WHERE step = 'languages'")
+        await conn.execute("DELETE FROM answers WHERE user_id = 10 AND step = 'email'")
+        await conn.execute(
+            "INSERT INTO answers (user_id, step, value, answered_at) VALUES (11, 'email',"
+            " ?, 'now') ON CONFLICT (user_id, step) DO UPDATE SET value = excluded.value",
+            (json.dumps("new@example.org"),),
+        )
+        await conn.execute("DELETE FROM answers WHERE user_id = 12")
+    assert await mismatches(core.db) == []
+    packed = await core.db.fetchone("SELECT answers_packed FROM applications WHERE user_id = 12")
+    assert packed is not None and packed[0] is None
+    # Begun again after "not eligible": the old answers and application go, a new one starts.
+    await apply(core, Who(14, "Zoé"), MENTEE)
+    assert await mismatches(core.db) == []
