@@ -297,9 +297,9 @@ async def _erase_audit(erasure: Erasure) -> None:
         (erasure.user_id,),
     )
     await erasure.conn.execute(  # another's entry that names her (a pair's other side)
-        "UPDATE audit_log SET details = '{}' WHERE details != '{}' AND EXISTS"
-        " (SELECT 1 FROM json_tree(audit_log.details) WHERE atom = ?)",
-        (erasure.user_id,),
+        "UPDATE audit_log SET details = '{}' WHERE details != '{}' AND instr(details, ?) > 0"
+        " AND EXISTS (SELECT 1 FROM json_tree(audit_log.details) WHERE atom = ?)",
+        (str(erasure.user_id), erasure.user_id),  # only details holding her digits are parsed
     )
     await erasure.conn.execute(
         "UPDATE audit_log SET actor_id = ?, details = '{}' WHERE actor_id = ?",

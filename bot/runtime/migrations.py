@@ -455,4 +455,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        15,
+        "erasing one person reads her rows by index, not every row of each table",
+        (
+            # Retention erases people by the hundred: at 100,000 people each erasure scanned
+            # the inbox, the outbox, the audit log and the pairs (190 ms each, 93 s a batch).
+            "CREATE INDEX inbox_person ON inbox(person)",
+            "CREATE INDEX outbox_chat ON outbox(chat_id)",
+            "CREATE INDEX audit_log_actor ON audit_log(actor_id)",
+            "CREATE INDEX audit_log_subject ON audit_log(subject_id) WHERE subject_id IS NOT NULL",
+            "CREATE INDEX pairs_mentor_all ON pairs(mentor_id)",
+            "CREATE INDEX pairs_mentee_all ON pairs(mentee_id)",
+        ),
+    ),
 )
