@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.core import Core
@@ -16,7 +16,7 @@ from bot.runtime.people import Person, Who
 from bot.runtime.replies import Response, Toast
 from handlers.broadcaster import Broadcaster
 from handlers.courier import Courier
-from handlers.sender import Sender
+from handlers.sender import Sender, Sent
 
 Context = ContextTypes.DEFAULT_TYPE
 Callback = Callable[[Update, Context], Coroutine[Any, Any, Any]]
@@ -59,7 +59,7 @@ async def turn(deps: Deps, update: Update, keep_names: bool = False) -> Turn:
     return Turn(update.update_id, who, person, deps.core.t(person.language), who.user_id)
 
 
-async def respond(deps: Deps, update: Update, response: Response) -> list[Message | None]:
+async def respond(deps: Deps, update: Update, response: Response) -> list[Sent | None]:
     """Answers the button press (always), sends the replies, then the tidying edits; returns
     what Telegram made of each reply (None where one could not be delivered)."""
     query = update.callback_query
