@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -53,9 +54,8 @@ def who_of(update: Update) -> Who:
 async def turn(deps: Deps, update: Update, keep_names: bool = False) -> Turn:
     """Parses an update and loads (or creates) the person who sent it."""
     who = who_of(update)
-    if not keep_names:
-        keep_names = await deps.core.staff.is_staff(who.user_id)
-    person = await deps.core.people.touch(who, keep_names=keep_names)
+    staff = partial(deps.core.staff.is_staff, who.user_id)  # staff keep their names
+    person = await deps.core.people.touch(who, keep_names=keep_names or staff)
     return Turn(update.update_id, who, person, deps.core.t(person.language), who.user_id)
 
 

@@ -113,6 +113,8 @@ class Workers:
                 verdict = self.gate.check(person)
                 if verdict is Verdict.HANDLE:
                     await self._handle(entry)
+                    if not entry.more and person not in self._news:
+                        return  # nothing waited behind it and nothing came since: no read
                     continue
                 # A flood: everything she has queued is set aside unhandled, in one write.
                 await _retrying(self._stop, partial(self.inbox.set_aside, person))
