@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import warnings
 from typing import Any
 
 import aiohttp
@@ -32,12 +33,23 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from telegram.warnings import PTBUserWarning
 
 POOL_TIMEOUT_MESSAGE = (
     "Pool timeout: All connections in the connection pool are occupied. "
     "Request was *not* sent to Telegram. Consider adjusting the connection "
     "pool size or the pool timeout."
 )
+
+
+def allow_raw_requests() -> None:
+    """Lets `Bot.do_api_request` call endpoints PTB has methods for, without its warning.
+
+    The sender and the poller do so on purpose: they want Telegram's answer as JSON, not the
+    objects PTB would build from it (benchmarks/README.md, section 1). Called where they are
+    made (each test runs with the warning filters reset).
+    """
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:

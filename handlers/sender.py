@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -12,7 +11,6 @@ from enum import StrEnum
 from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.warnings import PTBUserWarning
 
 from bot.runtime.replies import (
     PHOTO,
@@ -27,6 +25,7 @@ from bot.runtime.replies import (
     fit,
 )
 from handlers.limits import RateLimiter, Slot, seconds_of
+from handlers.request import allow_raw_requests
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +153,7 @@ class Sender:
         self.bot = bot
         self.on_unreachable = on_unreachable
         self.limiter = limiter or RateLimiter()
-        # PTB asks callers to use its own method for an endpoint it knows; `_call` uses
-        # `do_api_request` for them on purpose, to have Telegram's answer as JSON.
-        warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
+        allow_raw_requests()
 
     async def deliver(self, replies: Sequence[Reply]) -> list[Sent | None]:
         """Sends replies in order; a reply that cannot be delivered yields None."""
