@@ -27,8 +27,10 @@ import io
 import math
 import warnings
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp.payload import BytesPayload
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
@@ -159,6 +161,13 @@ def _size(files: UploadFileDict) -> int:
     return total
 
 
+class FormBody(BytesPayload):
+    """Form fields already urlencoded."""
+
+    def __init__(self, encoded: bytes) -> None:
+        super().__init__(encoded, content_type="application/x-www-form-urlencoded")
+
+
 def _body(request_data: RequestData | None) -> Any:
     """The request body as HTTPXRequest sends it: form fields, multipart when there are files."""
     if request_data is None:
@@ -166,7 +175,9 @@ def _body(request_data: RequestData | None) -> Any:
     fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
-        return fields or None
+        # Encoded here: given the dict, aiohttp builds a FormData, and with it a multipart
+        # writer and its random boundary, for every request, only to urlencode it.
+        return FormBody(urlencode(fields).encode()) if fields else None
     form = aiohttp.FormData(quote_fields=False)
     for name, value in fields.items():
         form.add_field(name, value)
