@@ -13,7 +13,9 @@ from bot.runtime.db import Database
 from bot.runtime.i18n import catalogs
 from bot.runtime.inbox import Inbox
 from bot.runtime.inputs import PendingInputs
+from bot.runtime.outbox import SENT, Outbox, put_in
 from bot.runtime.people import People, Who
+from bot.runtime.replies import Send
 from tests.harness import START
 
 
@@ -90,3 +92,28 @@ async def test_the_staff_check_is_asked_only_when_her_consent_does_not_decide(
     assert renamed.first_name == "Awa-Marie"
     plain = await people.touch(Who(10, "Ana", None, None), keep_names=False)
     assert plain.first_name == ""
+
+
+async def test_the_outbox_is_looked_at_again_once_anything_was_put_in(db: Database) -> None:
+    outbox = Outbox(db, FrozenClock(START))
+    assert not outbox.nothing_new(), "never looked yet"
+    assert await outbox.claim() == []
+    assert outbox.nothing_new()
+    await outbox.put([Send(7, "hello")])
+    assert not outbox.nothing_new()
+    (parcel,) = await outbox.claim()
+    assert parcel.message == Send(7, "hello")
+    assert not outbox.nothing_new(), "it found something"
+    await outbox.settle(parcel.id, SENT)
+    assert await outbox.claim() == []
+    assert outbox.nothing_new()
+
+
+async def test_an_empty_look_during_a_write_does_not_count(db: Database) -> None:
+    outbox = Outbox(db, FrozenClock(START))
+    async with db.write() as conn:
+        await put_in(conn, FrozenClock(START), [Send(7, "not committed yet")])
+        assert await outbox.claim() == []  # the reader cannot see it yet
+        assert not outbox.nothing_new()
+    (parcel,) = await outbox.claim()
+    assert parcel.message == Send(7, "not committed yet")
