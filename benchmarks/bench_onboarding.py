@@ -316,7 +316,16 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=90.0, help="no new step after this")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--bots", nargs="+", choices=tuple(BOTS), default=list(BOTS))
+    parser.add_argument(
+        "--compare",
+        metavar="CHECKOUT",
+        help="also run Passerelle from another checkout (a worktree of main, say) as 'compare'",
+    )
     args = parser.parse_args()
+    if args.compare:
+        command = ["env", "-C", args.compare, sys.executable, "-m", "bot.cli", "run"]
+        BOTS["compare"] = (command, MENTEE)
+        args.bots = [*args.bots, "compare"]
     print(
         f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.node()}, {os.cpu_count()} cores,"
         f" Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.core import Core
@@ -16,7 +17,7 @@ from bot.runtime.people import Person, Who
 from bot.runtime.replies import Response, Toast
 from handlers.broadcaster import Broadcaster
 from handlers.courier import Courier
-from handlers.sender import Sender
+from handlers.sender import Sender, Sent
 
 Context = ContextTypes.DEFAULT_TYPE
 Callback = Callable[[Update, Context], Coroutine[Any, Any, Any]]
@@ -53,13 +54,12 @@ def who_of(update: Update) -> Who:
 async def turn(deps: Deps, update: Update, keep_names: bool = False) -> Turn:
     """Parses an update and loads (or creates) the person who sent it."""
     who = who_of(update)
-    if not keep_names:
-        keep_names = await deps.core.staff.is_staff(who.user_id)
-    person = await deps.core.people.touch(who, keep_names=keep_names)
+    staff = partial(deps.core.staff.is_staff, who.user_id)  # staff keep their names
+    person = await deps.core.people.touch(who, keep_names=keep_names or staff)
     return Turn(update.update_id, who, person, deps.core.t(person.language), who.user_id)
 
 
-async def respond(deps: Deps, update: Update, response: Response) -> list[Message | None]:
+async def respond(deps: Deps, update: Update, response: Response) -> list[Sent | None]:
     """Answers the button press (always), sends the replies, then the tidying edits; returns
     what Telegram made of each reply (None where one could not be delivered)."""
     query = update.callback_query

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -51,10 +52,17 @@ class Courier:
             freed = await self.outbox.recover()
             if freed:
                 log.info("outbox: took back %s rows a stopped instance had leased", freed)
+        looked = -IDLE_POLL
         while not stop.is_set():
             self._wake.clear()
             try:
-                parcels = await self.outbox.claim()
+                # Woken by a reply that put nothing in the outbox: no need to look, unless
+                # the last look is IDLE_POLL old (a retry's time may have come meanwhile).
+                if self.outbox.nothing_new() and time.monotonic() - looked < IDLE_POLL:
+                    parcels = []
+                else:
+                    looked = time.monotonic()
+                    parcels = await self.outbox.claim()
                 if parcels:
                     await self._deliver(parcels, stop)
                 failures = 0

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -19,11 +19,13 @@ from bot.runtime.replies import (
     Keyboard,
     Reply,
     Send,
+    SendDocument,
     SendMedia,
     Toast,
     fit,
 )
 from handlers.limits import RateLimiter, Slot, seconds_of
+from handlers.request import allow_raw_requests
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +41,70 @@ USER_LINK = "tg://user?id="
 PRIVACY_RESTRICTED = "button_user_privacy_restricted"
 
 
-def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
-    """Builds an inline keyboard, or None for no buttons."""
+def markup(keyboard: Keyboard) -> dict[str, object] | None:
+    """An inline keyboard as the Bot API's JSON, or None for no buttons."""
     if not keyboard:
         return None
-    return InlineKeyboardMarkup(
-        [
+    return {
+        "inline_keyboard": [
             [
-                InlineKeyboardButton(b.label, url=b.url)
+                {"text": b.label, "url": b.url}
                 if b.url
-                else InlineKeyboardButton(b.label, callback_data=b.data)
+                else {"text": b.label, "callback_data": b.data}
                 for b in row
             ]
             for row in keyboard
         ]
-    )
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """The message a reply made or edited: all the bot needs of Telegram's answer."""
+
+    chat_id: int
+    message_id: int
+
+
+def sent_of(answer: object) -> Sent | None:
+    """The ids in Telegram's answer (a Message's JSON); None for a bare True."""
+    if not isinstance(answer, dict):
+        return None
+    return Sent(answer["chat"]["id"], answer["message_id"])
+
+
+def request_of(reply: Send | Edit | EditButtons | SendMedia) -> tuple[str, dict[str, object]]:
+    """The Bot API method and its parameters for a reply (None values are left out)."""
+    keyboard = markup(reply.keyboard)
+    if isinstance(reply, Send):
+        return "send_message", {
+            "chat_id": reply.chat_id,
+            "text": reply.text,
+            "parse_mode": ParseMode.HTML.value,
+            "reply_markup": keyboard,
+        }
+    if isinstance(reply, Edit):
+        return "edit_message_text", {
+            "chat_id": reply.chat_id,
+            "message_id": reply.message_id,
+            "text": reply.text,
+            "parse_mode": ParseMode.HTML.value,
+            "reply_markup": keyboard,
+        }
+    if isinstance(reply, EditButtons):
+        return "edit_message_reply_markup", {
+            "chat_id": reply.chat_id,
+            "message_id": reply.message_id,
+            "reply_markup": keyboard,
+        }
+    field = "photo" if reply.kind == PHOTO else "document"
+    return f"send_{field}", {
+        "chat_id": reply.chat_id,
+        field: reply.file_id,
+        "caption": reply.caption or None,
+        "parse_mode": ParseMode.HTML.value,
+        "reply_markup": keyboard,
+    }
 
 
 def without_user_links(reply: Reply) -> Reply | None:
@@ -85,7 +136,7 @@ class Attempt:
     """The outcome of one send: the message Telegram returned, or why there is none."""
 
     status: Status
-    message: Message | None = None
+    message: Sent | None = None
     reason: str = ""
     retry_after: float = 0.0
 
@@ -102,12 +153,13 @@ class Sender:
         self.bot = bot
         self.on_unreachable = on_unreachable
         self.limiter = limiter or RateLimiter()
+        allow_raw_requests()
 
-    async def deliver(self, replies: Sequence[Reply]) -> list[Message | None]:
+    async def deliver(self, replies: Sequence[Reply]) -> list[Sent | None]:
         """Sends replies in order; a reply that cannot be delivered yields None."""
         return [await self.deliver_one(reply) for reply in replies]
 
-    async def deliver_one(self, reply: Reply) -> Message | None:
+    async def deliver_one(self, reply: Reply) -> Sent | None:
         """Sends one interactive reply: waits out 429s, retries network errors for ~30 s."""
         *first, reply = fit(reply)  # over Telegram's length limits: sent in parts, in order
         for part in first:
@@ -175,54 +227,28 @@ class Sender:
         except (TimedOut, NetworkError) as error:
             return Attempt(Status.RETRY, reason=f"{type(error).__name__}: {error.message}")
 
-    async def _answered(self, reply: Reply, slot: Slot) -> Message | None:
+    async def _answered(self, reply: Reply, slot: Slot) -> Sent | None:
         """The call, its answer's time told to the limiter (error or not)."""
         try:
             return await self._call(reply)
         finally:
             self.limiter.answered(slot)
 
-    async def _call(self, reply: Reply) -> Message | None:
-        if isinstance(reply, Send):
-            return await self.bot.send_message(
+    async def _call(self, reply: Reply) -> Sent | None:
+        if isinstance(reply, SendDocument):  # files go through PTB's own upload handling
+            upload = self.bot.send_photo if reply.photo else self.bot.send_document
+            message = await upload(
                 reply.chat_id,
-                reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(reply.keyboard),
-                link_preview_options=None,
-            )
-        if isinstance(reply, Edit):
-            result = await self.bot.edit_message_text(
-                reply.text,
-                chat_id=reply.chat_id,
-                message_id=reply.message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(reply.keyboard),
-            )
-            return result if isinstance(result, Message) else None
-        if isinstance(reply, EditButtons):
-            result = await self.bot.edit_message_reply_markup(
-                chat_id=reply.chat_id,
-                message_id=reply.message_id,
-                reply_markup=markup(reply.keyboard),
-            )
-            return result if isinstance(result, Message) else None
-        if isinstance(reply, SendMedia):
-            send = self.bot.send_photo if reply.kind == PHOTO else self.bot.send_document
-            return await send(
-                reply.chat_id,
-                reply.file_id,
+                InputFile(reply.content, filename=reply.filename),
                 caption=reply.caption or None,
                 parse_mode=ParseMode.HTML,
-                reply_markup=markup(reply.keyboard),
             )
-        upload = self.bot.send_photo if reply.photo else self.bot.send_document
-        return await upload(
-            reply.chat_id,
-            InputFile(reply.content, filename=reply.filename),
-            caption=reply.caption or None,
-            parse_mode=ParseMode.HTML,
-        )
+            return Sent(message.chat_id, message.message_id)
+        endpoint, parameters = request_of(reply)
+        # The answer as Telegram's JSON: PTB would build a whole Message (its keyboard, its
+        # sender, its chat) from every answer, only for its ids (benchmarks/README.md, §1).
+        answer = await self.bot.do_api_request(endpoint, parameters, return_type=None)
+        return sent_of(answer)
 
     async def answer(self, query_id: str, toast: Toast | None) -> None:
         """Answers a button press (every press is answered), ignoring expired queries."""

@@ -279,12 +279,11 @@ class Checkins:
 
     async def record_asked(self, checkin_id: int, round_: int, asked: view.Asked) -> None:
         """Records which message shows the buttons of the question at `round_`, if current."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE checkins SET asked_message = ?, asked_as = ?"
-                " WHERE id = ? AND round = ? AND status = ?",
-                (asked.message_id, asked.asked_as, checkin_id, round_, OPEN),
-            )
+        await self.db.run(  # one statement: a transaction of its own, in one round trip
+            "UPDATE checkins SET asked_message = ?, asked_as = ?"
+            " WHERE id = ? AND round = ? AND status = ?",
+            (asked.message_id, asked.asked_as, checkin_id, round_, OPEN),
+        )
 
     async def handle(self, checkin: Checkin, event: Event, update_id: int | None) -> Transition:
         """Advances her check-in by one event and commits it (with what it triggers) before

@@ -175,12 +175,11 @@ class Onboarding:
 
     async def record_asked(self, user_id: int, round_: int, asked: Asked) -> None:
         """Records which message shows the buttons of the step at `round_`, if still current."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE applications SET asked_message = ?, asked_as = ?"
-                " WHERE user_id = ? AND round = ? AND status = ?",
-                (asked.message_id, asked.asked_as.value, user_id, round_, IN_PROGRESS),
-            )
+        await self.db.run(  # one statement: a transaction of its own, in one round trip
+            "UPDATE applications SET asked_message = ?, asked_as = ?"
+            " WHERE user_id = ? AND round = ? AND status = ?",
+            (asked.message_id, asked.asked_as.value, user_id, round_, IN_PROGRESS),
+        )
 
     async def pause(self, user_id: int) -> bool:
         """Stops the questionnaire, keeping every answer; False when none was running."""

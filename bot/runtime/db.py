@@ -118,6 +118,11 @@ class Database:
             log.info("applied migration %s %s", migration.version, migration.name)
 
     @property
+    def writing(self) -> bool:
+        """Whether a write (a transaction, or `run`) is under way, not yet committed."""
+        return self._write_lock.locked()
+
+    @property
     def _w(self) -> aiosqlite.Connection:
         if self._writer is None:
             raise RuntimeError("database is not open")

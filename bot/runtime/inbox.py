@@ -31,6 +31,7 @@ class Entry:
     person: int
     body: dict[str, Any]
     attempts: int
+    more: bool = True  # another update of hers was waiting behind this one when it was read
 
 
 class Inbox:
@@ -43,29 +44,36 @@ class Inbox:
         """Stores (update id, person, raw update) in one transaction; returns who has news.
 
         An update already stored (Telegram delivers it again when a crash came before the
-        confirmation) is not stored twice.
+        confirmation) is not stored twice. The batch is one statement (a batch holds at most
+        100 updates): a transaction of its own, in one round trip.
         """
-        async with self.db.write() as conn:
-            await conn.executemany(
-                "INSERT INTO inbox(update_id, person, body, received_at)"
-                f" VALUES (?, ?, ?, {_NOW}) ON CONFLICT(update_id) DO NOTHING",
-                [
-                    (update_id, person, json.dumps(body, ensure_ascii=False))
-                    for update_id, person, body in updates
-                ],
-            )
+        if not updates:
+            return []
+        rows = ", ".join([f"(?, ?, ?, {_NOW})"] * len(updates))
+        await self.db.run(
+            f"INSERT INTO inbox(update_id, person, body, received_at) VALUES {rows}"
+            " ON CONFLICT(update_id) DO NOTHING",
+            [
+                value
+                for update_id, person, body in updates
+                for value in (update_id, person, json.dumps(body, ensure_ascii=False))
+            ],
+        )
         return list(dict.fromkeys(person for _update_id, person, _body in updates))
 
     async def next(self, person: int) -> Entry | None:
-        """The person's oldest update not handled yet (parked ones are skipped)."""
-        row = await self.db.fetchone(
+        """The person's oldest update not handled yet (parked ones are skipped), and whether
+        another one waits behind it."""
+        rows = await self.db.fetchall(
             "SELECT update_id, person, body, attempts FROM inbox WHERE person = ?"
-            " AND done_at IS NULL AND parked_at IS NULL ORDER BY update_id LIMIT 1",
+            " AND done_at IS NULL AND parked_at IS NULL ORDER BY update_id LIMIT 2",
             (person,),
         )
-        if row is None:
+        if not rows:
             return None
-        return Entry(row["update_id"], row["person"], json.loads(row["body"]), row["attempts"])
+        row = rows[0]
+        body = json.loads(row["body"])
+        return Entry(row["update_id"], row["person"], body, row["attempts"], len(rows) > 1)
 
     async def waiting(self) -> list[int]:
         """Everyone with an update not handled yet (at start: what a crash left)."""

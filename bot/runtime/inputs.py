@@ -18,6 +18,7 @@ from bot.runtime.people import iso
 # taking it as the answer would send it to someone (a rejected candidate) as if it were meant.
 INPUT_LIFETIME = dt.timedelta(minutes=10)
 LIFETIME_MINUTES = int(INPUT_LIFETIME.total_seconds() // 60)
+MAX_KNOWN_NONE = 100_000  # people remembered as awaited for nothing (then forgotten at once)
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,26 @@ class PendingInputs:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        # People with no awaited input, as last read: most updates come from them, and several
+        # handlers ask on each. Rows are only ever added by `expect` (deleting one elsewhere
+        # keeps this true), which forgets her here before and after it writes; a read that
+        # overlapped any `expect` does not record its answer.
+        self._none: set[int] = set()
+        self._expects = 0
 
     async def get(self, user_id: int) -> PendingInput | None:
         """The input the person was asked for, if any (`expired` once its time is over)."""
+        if user_id in self._none:
+            return None
+        expects = self._expects
         row = await self.db.fetchone(
             "SELECT kind, payload, created_at FROM pending_inputs WHERE user_id = ?", (user_id,)
         )
         if row is None:
+            if expects == self._expects:
+                if len(self._none) >= MAX_KNOWN_NONE:
+                    self._none.clear()
+                self._none.add(user_id)
             return None
         stored = json.loads(row["payload"])
         buttons = tuple(str(data) for data in stored.pop("_buttons", ()))
@@ -59,13 +73,22 @@ class PendingInputs:
     ) -> None:
         """Records that the next text from this person answers `kind`; `buttons` keep it open."""
         stored = json.dumps({**payload, "_buttons": list(buttons)})
-        async with self.db.write() as conn:
-            await conn.execute(
-                "INSERT INTO pending_inputs(user_id, kind, payload, created_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(user_id) DO UPDATE SET kind = excluded.kind,"
-                " payload = excluded.payload, created_at = excluded.created_at",
-                (user_id, kind, stored, iso(self.clock)),
-            )
+        self._forget(user_id)
+        try:
+            async with self.db.write() as conn:
+                await conn.execute(
+                    "INSERT INTO pending_inputs(user_id, kind, payload, created_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET kind = excluded.kind,"
+                    " payload = excluded.payload, created_at = excluded.created_at",
+                    (user_id, kind, stored, iso(self.clock)),
+                )
+        finally:
+            self._forget(user_id)
+
+    def _forget(self, user_id: int) -> None:
+        """She may be awaited for something now: the next `get` reads."""
+        self._expects += 1
+        self._none.discard(user_id)
 
     async def interrupt(self, user_id: int, button: str | None = None) -> PendingInput | None:
         """Ends the awaited input on a command or a foreign button; returns what was ended."""

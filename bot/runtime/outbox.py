@@ -30,6 +30,7 @@ from bot.runtime.replies import Button, Send, SendDocument, fit
 
 Owed = Send | SendDocument
 T = TypeVar("T")
+_puts = 0  # put_in calls in this process: a claim compares it with its last empty look
 # Renders what a committed result owes to other people; called inside its transaction.
 Tell = Callable[[T], Awaitable[Sequence[Owed]]]
 
@@ -82,6 +83,8 @@ async def put_in(
     ]
     if not messages:
         return
+    global _puts
+    _puts += 1
     now, expiry = iso(clock), expires_at.isoformat() if expires_at else None
     await conn.executemany(
         "INSERT INTO outbox(chat_id, body, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -104,6 +107,12 @@ class Outbox(LeasedRows):
 
     def __init__(self, db: Database, clock: Clock) -> None:
         super().__init__(db, clock, "outbox")
+        self._empty_at: int | None = None  # `_puts` when a look found nothing to send
+
+    def nothing_new(self) -> bool:
+        """True when the last look found nothing to send and no message was put in since:
+        only time (a retry's hour, a lapsed lease) can make a row sendable then."""
+        return self._empty_at == _puts
 
     async def put(self, messages: Sequence[Owed], expires_at: datetime | None = None) -> None:
         """Stores messages to send, in a transaction of their own."""
@@ -118,6 +127,9 @@ class Outbox(LeasedRows):
         is skipped, so one person's messages keep their order.
         """
         now = wall()
+        # put_in runs inside a write: with none under way, every message put in so far is
+        # committed, and the look below sees it.
+        puts, settled = _puts, not self.db.writing
         # Most wakes find nothing to send (each reply wakes the courier): one read says so
         # without a write transaction.
         if not await self.db.fetchone(
@@ -125,7 +137,9 @@ class Outbox(LeasedRows):
             " OR not_before <= ?) AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1",
             (stamp(now), stamp(now)),
         ):
+            self._empty_at = puts if settled else None
             return []
+        self._empty_at = None
         async with self.db.write() as conn:
             rows = await self.db.rows(
                 conn,

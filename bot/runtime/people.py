@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.runtime.arguments import Reference
@@ -91,10 +92,20 @@ class People:
         )
         return person_from_row(row) if row else None
 
-    async def touch(self, who: Who, keep_names: bool = False) -> Person:
-        """Returns the person, creating her on first contact and refreshing her names."""
+    async def touch(
+        self, who: Who, keep_names: bool | Callable[[], Awaitable[bool]] = False
+    ) -> Person:
+        """Returns the person, creating her on first contact and refreshing her names.
+
+        `keep_names` may be a check (is she staff?): it is asked only when her consent does
+        not already decide that her names are kept, which spares a read on most updates."""
         person = await self.get(who.user_id)
-        store_names = keep_names or (person is not None and person.consented)
+        if person is not None and person.consented:
+            store_names = True
+        elif isinstance(keep_names, bool):
+            store_names = keep_names
+        else:
+            store_names = await keep_names()
         names = (who.first_name, who.last_name, who.username) if store_names else None
         current = (person.first_name, person.last_name, person.username) if person else None
         if person is not None and not person.unreachable and names in (None, current):

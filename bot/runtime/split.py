@@ -46,6 +46,15 @@ def visible_length(text: str) -> int:
     return sum(atom.units for atom in _atoms(text))
 
 
+def longer_than(text: str, limit: int) -> bool:
+    """Whether Telegram would find the HTML text longer than `limit`.
+
+    Nothing shows longer than it is written (a tag shows nothing, `&lt;` one unit), so a text
+    whose written form fits is not measured: most are far under the limit.
+    """
+    return _units(text) > limit and visible_length(text) > limit
+
+
 def _track(stack: list[tuple[str, str]], atom: _Atom) -> None:
     if atom.tag is None:
         return

@@ -9,9 +9,20 @@ import pytest
 from telegram import Bot
 
 from bot.emulator import Emulator
-from bot.runtime.replies import DOCUMENT, PHOTO, Button, Edit, EditButtons, Send, SendMedia, Toast
+from bot.runtime.replies import (
+    DOCUMENT,
+    PHOTO,
+    Button,
+    Edit,
+    EditButtons,
+    Send,
+    SendDocument,
+    SendMedia,
+    Toast,
+    link_button,
+)
 from handlers.limits import RateLimiter
-from handlers.sender import Sender
+from handlers.sender import Sender, Sent
 from tests.emulator.test_settings_files import PNG
 
 
@@ -142,3 +153,46 @@ async def test_a_photo_or_document_is_sent_again_by_file_id_a_long_caption_after
     assert second.document is not None and second.document.filename == "plan.pdf"
     assert second.text == "" and second.buttons == [], "a caption over 1,024 follows as text"
     assert third.text == "x" * 1500 and third.buttons == [["Going"]]
+
+
+async def test_each_reply_yields_the_ids_of_the_message_it_made_or_edited(emu: Emulator) -> None:
+    uid = emu.add_user("Awa")
+    await emu.send_text(uid, "hi")
+    keyboard = ((Button("Yes", "x:1"), link_button("Her chat", "tg://user?id=5")),)
+    bot = await _bot(emu)
+    try:
+        sender = Sender(bot, _reachable)
+        sent = await sender.deliver_one(Send(uid, "<i>Question</i>", keyboard))
+        assert sent is not None
+        edited = await sender.deliver_one(Edit(uid, sent.message_id, "Answered", keyboard[:0]))
+        report = await sender.deliver_one(SendDocument(uid, "report.csv", b"a,b\n", "<b>CSV</b>"))
+    finally:
+        await bot.shutdown()
+    question, document = emu.bot_messages(uid)
+    assert sent == Sent(uid, question.message_id)
+    assert edited == Sent(uid, question.message_id)
+    assert report == Sent(uid, document.message_id)
+    assert (question.text, question.buttons, question.edited) == ("Answered", [], True)
+    assert document.document is not None and document.document.filename == "report.csv"
+    assert document.text == "CSV" and document.entities[0]["type"] == "bold"
+
+
+async def test_buttons_reach_telegram_as_they_were_built(emu: Emulator) -> None:
+    uid = emu.add_user("Awa")
+    await emu.send_text(uid, "hi")
+    keyboard = (
+        (Button("Yes", "x:1"), Button("No", "x:0")),
+        (link_button("Program site", "https://example.org/p"),),
+    )
+    bot = await _bot(emu)
+    try:
+        await Sender(bot, _reachable).deliver([Send(uid, "Question", keyboard)])
+    finally:
+        await bot.shutdown()
+    (question,) = emu.bot_messages(uid)
+    assert question.reply_markup == {
+        "inline_keyboard": [
+            [{"text": "Yes", "callback_data": "x:1"}, {"text": "No", "callback_data": "x:0"}],
+            [{"text": "Program site", "url": "https://example.org/p"}],
+        ]
+    }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from telegram import InlineKeyboardMarkup
+
 from bot.runtime.clock import FrozenClock
 from bot.runtime.db import Database
 from bot.runtime.outbox import Outbox
@@ -32,7 +34,7 @@ async def test_a_link_button_comes_out_of_the_outbox_as_it_went_in(tmp_path: Pat
 def test_link_buttons_open_urls_and_others_send_a_press() -> None:
     built = markup(KEYBOARD)
     assert built is not None
-    (contact, site), (handled,) = built.inline_keyboard
+    (contact, site), (handled,) = InlineKeyboardMarkup.de_json(built, None).inline_keyboard
     assert (contact.url, contact.callback_data) == ("tg://user?id=42", None)
     assert site.url == "https://example.org"
     assert (handled.url, handled.callback_data) == (None, "al:h:1")
