@@ -66,6 +66,27 @@ from dialogs.loader import Form
 from dialogs.runner import advance
 from dialogs.runner_types import Ask, Begin, Event, Stale, Transition
 
+MISSING_BATCH = 100  # cadence dates scheduled per write transaction by schedule_missing
+
+
+def _is_open_due(user: str, pair: str) -> str:
+    """SQL: `t`, a timers row, is the open cadence date of person `user` for pair `pair` (SQL
+    expressions), as timers_open_checkin_due holds them (its kind written out, as in the
+    index's WHERE, so that SQLite sees the index applies)."""
+    return (
+        f"t.kind = '{DUE}' AND t.done_at IS NULL AND t.cancelled_at IS NULL"
+        f" AND t.subject = {user} AND json_extract(t.payload, '$.pair_id') = {pair}"
+    )
+
+
+# The members of active pairs with no open cadence date: each half of the active pairs read
+# on its partial index, each member looked up in timers_open_checkin_due (0.1 s for 100,000).
+_MISSING = " UNION ALL ".join(
+    f"SELECT p.id AS pair_id, p.{member} AS user_id FROM pairs p WHERE p.ended_at IS NULL"
+    f" AND NOT EXISTS (SELECT 1 FROM timers t WHERE {_is_open_due(f'p.{member}', 'p.id')})"
+    for member in ("mentor_id", "mentee_id")
+)
+
 
 class Checkins:
     """Opens check-ins, runs the form for each answer, and keeps the rounds going."""
@@ -471,10 +492,7 @@ class Checkins:
 
     async def _open_due(self, conn: aiosqlite.Connection, user_id: int, pair_id: int) -> list[Row]:
         return await self.db.rows(
-            conn,
-            "SELECT id FROM timers WHERE kind = ? AND subject = ? AND done_at IS NULL"
-            " AND cancelled_at IS NULL AND json_extract(payload, '$.pair_id') = ?",
-            (DUE, user_id, pair_id),
+            conn, f"SELECT id FROM timers t WHERE {_is_open_due('?', '?')}", (user_id, pair_id)
         )
 
     async def reschedule(self, conn: aiosqlite.Connection, user_id: int) -> None:
@@ -496,13 +514,26 @@ class Checkins:
 
     async def schedule_missing(self) -> int:
         """At start: the next cadence date of each participant of an active pair that has
-        none scheduled (pairs formed before check-ins existed); how many. Idempotent."""
+        none scheduled (pairs formed before check-ins existed); how many. Idempotent.
+
+        One read finds them (the members of active pairs, each looked up in
+        timers_open_checkin_due), without the writer; they are then scheduled a batch per
+        write transaction, each checked again in it (a pair may have ended, or a date been
+        scheduled, since the read).
+        """
+        missing = await self.db.rows(self.db.reader, _MISSING)
         added = 0
-        async with self.db.write() as conn:
-            for pair in await self._active_pairs(conn):
-                for user_id in (pair["mentor_id"], pair["mentee_id"]):
-                    if await self._open_due(conn, user_id, pair["id"]):
+        for first in range(0, len(missing), MISSING_BATCH):
+            async with self.db.write() as conn:
+                for member in missing[first : first + MISSING_BATCH]:
+                    user_id, pair_id = member["user_id"], member["pair_id"]
+                    pairs = await self.db.rows(
+                        conn, "SELECT * FROM pairs WHERE id = ? AND ended_at IS NULL", (pair_id,)
+                    )
+                    if not pairs or user_id not in (pairs[0]["mentor_id"], pairs[0]["mentee_id"]):
                         continue
-                    await self._schedule_upcoming(conn, user_id, pair)
+                    if await self._open_due(conn, user_id, pair_id):
+                        continue
+                    await self._schedule_upcoming(conn, user_id, pairs[0])
                     added += 1
         return added
