@@ -423,7 +423,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         13,
-        "each person's open check-in dates indexed by person and pair",
+        "start-up indexes: each person's open check-in dates, and every pair of a person",
         (
             # Checkins._open_due and the start-up search for the members of active pairs with
             # no date scheduled (Checkins.schedule_missing): by kind alone, each look-up read
@@ -431,6 +431,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX timers_open_checkin_due"
             " ON timers(subject, json_extract(payload, '$.pair_id'))"
             " WHERE kind = 'checkin.due' AND done_at IS NULL AND cancelled_at IS NULL",
+            # Every pair a person was ever in, ended ones included (pairs_mentor and
+            # pairs_active_mentee hold active pairs only): the retention run, due at each start
+            # and daily, asks for each person whether she was ever paired, and was a scan of
+            # every pair per person (50,000 pairs: hours in the writer).
+            "CREATE INDEX pairs_of_mentor ON pairs(mentor_id)",
+            "CREATE INDEX pairs_of_mentee ON pairs(mentee_id)",
         ),
     ),
 )
