@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from bot.runtime.i18n import N_, Translator
-from bot.runtime.split import CAPTION_LIMIT, TEXT_LIMIT, shorten_html, split_html, visible_length
+from bot.runtime.split import CAPTION_LIMIT, TEXT_LIMIT, exceeds, shorten_html, split_html
 
 STALE_BUTTON = N_("This button is no longer active.")
 
@@ -88,18 +88,18 @@ Reply = Send | Edit | EditButtons | SendDocument | SendMedia
 def fit(reply: Reply) -> list[Reply]:
     """The reply as Telegram accepts it: a long text in several messages (buttons on the last),
     an edit shortened, a long caption sent as messages after its document; nothing is lost."""
-    if isinstance(reply, Send) and visible_length(reply.text) > TEXT_LIMIT:
+    if isinstance(reply, Send) and exceeds(reply.text, TEXT_LIMIT):
         *parts, last = split_html(reply.text, TEXT_LIMIT)
         return [
             *(replace(reply, text=part, keyboard=()) for part in parts),
             replace(reply, text=last),
         ]
-    if isinstance(reply, Edit) and visible_length(reply.text) > TEXT_LIMIT:
+    if isinstance(reply, Edit) and exceeds(reply.text, TEXT_LIMIT):
         return [replace(reply, text=shorten_html(reply.text, TEXT_LIMIT))]
-    if isinstance(reply, SendDocument) and visible_length(reply.caption) > CAPTION_LIMIT:
+    if isinstance(reply, SendDocument) and exceeds(reply.caption, CAPTION_LIMIT):
         texts = split_html(reply.caption, TEXT_LIMIT)
         return [replace(reply, caption=""), *(Send(reply.chat_id, text) for text in texts)]
-    if isinstance(reply, SendMedia) and visible_length(reply.caption) > CAPTION_LIMIT:
+    if isinstance(reply, SendMedia) and exceeds(reply.caption, CAPTION_LIMIT):
         *texts, last = split_html(reply.caption, TEXT_LIMIT)
         return [
             replace(reply, caption="", keyboard=()),

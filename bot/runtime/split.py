@@ -46,6 +46,16 @@ def visible_length(text: str) -> int:
     return sum(atom.units for atom in _atoms(text))
 
 
+def exceeds(text: str, limit: int) -> bool:
+    """Whether the HTML text is longer than `limit` as Telegram counts it (visible_length).
+
+    The raw text's own UTF-16 length bounds it from above (a tag shows nothing, an entity shows
+    fewer units than it is written with), so a text within the limit as written is settled
+    without parsing it: every reply is measured, and parsing took 3 ms for 400 characters.
+    """
+    return _units(text) > limit and visible_length(text) > limit
+
+
 def _track(stack: list[tuple[str, str]], atom: _Atom) -> None:
     if atom.tag is None:
         return
@@ -81,7 +91,7 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Splits HTML text into parts of at most `limit`, on line breaks where it can (else between
     words, else between characters), never inside a tag or an entity; formatting open at a cut
     is closed at the end of one part and opened again at the start of the next."""
-    if visible_length(text) <= limit:
+    if not exceeds(text, limit):
         return [text]
     atoms = _atoms(text)
     parts: list[str] = []
@@ -102,6 +112,6 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 def shorten_html(text: str, limit: int = TEXT_LIMIT) -> str:
     """The beginning of an HTML text that fits in `limit`, ending with "…" when cut."""
-    if visible_length(text) <= limit:
+    if not exceeds(text, limit):
         return text
     return split_html(text, limit - 1)[0] + "…"

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bot.emulator.html import parse_html
 from bot.runtime.replies import Button, Edit, Send, SendDocument, fit
-from bot.runtime.split import shorten_html, split_html, visible_length
+from bot.runtime.split import exceeds, shorten_html, split_html, visible_length
 
 
 def shown(parts: list[str]) -> str:
@@ -82,3 +82,17 @@ def test_fit_shortens_an_edit_and_moves_a_long_caption_to_messages() -> None:
     assert isinstance(document, SendDocument) and document.caption == ""
     assert [part.text for part in texts if isinstance(part, Send)] == ["y" * 1500]
     assert fit(SendDocument(7, "a.csv", b"x", "short")) == [SendDocument(7, "a.csv", b"x", "short")]
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "é", "😀", " ", "\n", "<b>", "</b>", "&amp;", "&lt;", "&#128512;", "&"]
+        ),
+        max_size=60,
+    ),
+    st.integers(min_value=0, max_value=80),
+)
+def test_exceeds_agrees_with_the_length_telegram_counts(pieces: list[str], limit: int) -> None:
+    text = "".join(pieces)
+    assert exceeds(text, limit) == (visible_length(text) > limit)
