@@ -190,6 +190,8 @@ def _checkins(
             # The first date after now (after now - 30 min for the overdue ones), as
             # Checkins._schedule_upcoming counts it.
             limit = now - timedelta(minutes=30) if late else now
+            skip = max((limit.date() - day).days // CADENCE.days - 1, 0)  # whole periods past
+            day += timedelta(days=skip * CADENCE.days)
             while local_instant(day, CADENCE.hour, zone) <= limit:
                 previous, day = day, day + timedelta(days=CADENCE.days)
             at = local_instant(day, CADENCE.hour, zone)
