@@ -300,6 +300,8 @@ async def measure(db: Path, reminded: list[int], prompted: list[int]) -> Run:
 
 def _copy(db: Path, name: str) -> Path:
     copy = db.with_name(name)
+    for stale in (copy, copy.with_name(f"{name}-wal"), copy.with_name(f"{name}-shm")):
+        stale.unlink(missing_ok=True)
     with closing(sqlite3.connect(db)) as source, closing(sqlite3.connect(copy)) as target:
         source.backup(target)
     return copy
@@ -328,10 +330,15 @@ async def _never(conn: object, timer: object) -> None:
     raise AssertionError("nothing is due in the loop measurement")
 
 
-async def housekeeping(db: Path) -> tuple[float, float, int]:
+async def housekeeping(db: Path, undated: bool = False) -> tuple[float, float, int]:
     """In one process with the imports done, on a copy: seconds `Core.housekeeping()` takes,
-    the longest the writer was held meanwhile (s), and the check-in dates it scheduled."""
-    settings = Settings(_env_file=None, db=_copy(db, "start.db"))  # type: ignore[call-arg]
+    the longest the writer was held meanwhile (s), and the check-in dates it scheduled; with
+    `undated`, on a copy without any check-in date (the first start after check-ins came)."""
+    copy = _copy(db, "start.db")
+    if undated:
+        with closing(sqlite3.connect(copy)) as conn, conn:
+            conn.execute("DELETE FROM timers WHERE kind = ?", (DUE,))
+    settings = Settings(_env_file=None, db=copy)  # type: ignore[call-arg]
     core = await build_core(settings)
     try:
         count = await core.db.fetchone("SELECT COUNT(*) FROM timers WHERE kind = ?", (DUE,))
@@ -421,15 +428,21 @@ def main() -> int:
             f" ({time.perf_counter() - began:.1f} s, {full.stat().st_size / 2**20:.0f} MiB)"
         )
         print(f"one pass of the timers loop: {asyncio.run(loop_pass(full)):.1f} ms")
-        held, longest, added = asyncio.run(housekeeping(full))
-        print(
-            f"Core.housekeeping() in process: {held * 1000:.0f} ms, writer held at most"
-            f" {longest * 1000:.0f} ms at a time, {added} check-in dates scheduled"
-        )
+        for undated in (False, True) if late else (False,):
+            held, longest, added = asyncio.run(housekeeping(full, undated))
+            print(
+                f"Core.housekeeping() in process{' (no check-in dates yet)' if undated else ''}:"
+                f" {held * 1000:,.0f} ms, writer held at most {longest * 1000:.0f} ms at a time,"
+                f" {added:,} check-in dates scheduled"
+            )
         results: dict[str, list[Run]] = {"empty database": [], "full database": []}
         for _ in range(args.runs):  # alternating, so both see the same machine load
-            results["empty database"].append(asyncio.run(measure(empty, [], [])))
-            results["full database"].append(asyncio.run(measure(full, reminded, prompted)))
+            # Each start on a fresh copy: a start runs the overdue work, and the next would
+            # find none.
+            run = _copy(empty, "run.db")
+            results["empty database"].append(asyncio.run(measure(run, [], [])))
+            run = _copy(full, "run.db")
+            results["full database"].append(asyncio.run(measure(run, reminded, prompted)))
         for label, runs in results.items():
             print(_line(label, runs))
     print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f}")
