@@ -429,7 +429,8 @@ async def open_dates(core: Core) -> dict[tuple[int, int], str]:
 async def test_start_up_schedules_exactly_the_missing_dates_among_many(
     core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "MISSING_BATCH", 3)  # several write transactions
+    monkeypatch.setattr(service, "MISSING_BATCH", 3)  # several steps, some stopping mid-pair
+    monkeypatch.setattr(service, "PAIRS_PER_STEP", 5)
     mentors, mentees = range(5001, 5013), range(6001, 6025)
     for uid in mentors:
         await person(core, uid, "mentor", f"M{uid}", "en", TORONTO)
@@ -490,16 +491,47 @@ async def test_start_up_schedules_exactly_the_missing_dates_among_many(
 
 async def test_the_start_up_search_reads_the_indexes(core: Core) -> None:
     await four_zones(core)
-    plan = await core.db.fetchall(f"EXPLAIN QUERY PLAN {service._MISSING}")
+    plan = await core.db.fetchall(f"EXPLAIN QUERY PLAN {service._MISSING}", (0, 9, 0, 9, 100))
     steps = [str(row[-1]) for row in plan]
     assert sum("timers_open_checkin_due (subject=?" in step for step in steps) == 2, steps
+    assert sum("p USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in s for s in steps) == 2, steps
     assert not [step for step in steps if step.startswith("SCAN") and "INDEX" not in step], steps
-    assert not [step for step in steps if "timers_open_kind" in step], steps
+    window = await core.db.fetchall(f"EXPLAIN QUERY PLAN {service._WINDOW}", (0, 2000))
+    assert "SEARCH pairs USING INTEGER PRIMARY KEY (rowid>?)" in str(list(map(tuple, window)))
     rows = await core.db.fetchall(
         "EXPLAIN QUERY PLAN SELECT id FROM timers t WHERE " + service._is_open_due("?", "?"),
         (CHLOE, 1),
     )
     assert "timers_open_checkin_due (subject=? AND <expr>=?)" in str(rows[0][-1])
+
+
+async def test_at_start_the_sweep_runs_a_step_at_a_time_in_the_timers_loop(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "PAIRS_PER_STEP", 1)
+    await four_zones(core)
+    async with core.db.write() as conn:
+        await conn.execute("DELETE FROM timers WHERE kind = ?", (DUE,))
+    clock_of(core).set(datetime(2027, 3, 20, tzinfo=UTC))
+
+    await core.housekeeping()  # before the bot listens: nothing but the sweep planned
+    assert await due_timers(core, CHLOE) == []
+    while await core.timers.run_due():
+        pass
+
+    for uid in (CHLOE, AWA, LIAM, MARIA):
+        assert len(await due_timers(core, uid)) == 1, uid
+    (due,) = await due_timers(core, CHLOE)
+    assert due == datetime(2027, 3, 28, 14, 0, tzinfo=UTC)  # the next date, 10:00 EDT
+    steps = await core.db.fetchall("SELECT id FROM timers WHERE kind = 'checkin.sweep'")
+    assert len(steps) == 3  # pair 1, pair 2, then nothing left
+    clock_of(core).advance(timedelta(minutes=5))
+    await core.housekeeping()  # the next start: a new sweep, which finds nothing to add
+    while await core.timers.run_due():
+        pass
+    steps = await core.db.fetchall("SELECT id FROM timers WHERE kind = 'checkin.sweep'")
+    assert len(steps) == 6
+    assert [len(await due_timers(core, uid)) for uid in (CHLOE, AWA, LIAM, MARIA)] == [1] * 4
 
 
 async def test_erasing_her_data_cancels_her_check_in_timers(core: Core) -> None:
