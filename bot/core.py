@@ -12,6 +12,7 @@ from bot.broadcasts.service import REMINDER, START, Broadcasts
 from bot.checkins.alerts import Alerts
 from bot.checkins.cadence import DUE as CHECKIN_DUE
 from bot.checkins.cadence import REMIND as CHECKIN_REMIND
+from bot.checkins.cadence import SWEEP as CHECKIN_SWEEP
 from bot.checkins.privacy import HOLDING as CHECKINS_DATA
 from bot.checkins.service import Checkins
 from bot.checkins.steps import CheckinStep
@@ -82,10 +83,11 @@ class Core:
         return await self.inputs.clear(user_id)
 
     async def housekeeping(self) -> None:
-        """At start, schedules the daily housekeeping and retention unless they are scheduled."""
+        """At start, schedules the daily housekeeping and retention unless they are scheduled,
+        and the sweep for check-in dates missing."""
         await start_housekeeping(self.db, self.clock)
         await self.privacy.start_retention()
-        await self.checkins.schedule_missing()
+        await self.checkins.start_sweep()
 
     async def close(self) -> None:
         """Closes the database."""
@@ -152,6 +154,7 @@ async def build_core(
     checkins.escalate.append(alerts.raise_alert)
     timers.register(CHECKIN_DUE, checkins.on_due)
     timers.register(CHECKIN_REMIND, checkins.on_remind)
+    timers.register(CHECKIN_SWEEP, checkins.on_sweep)
     pairing.on_formed.append(checkins.pair_formed)
     pairing.on_end.append(checkins.pair_ending)
     followups = FollowUps(db, clock, settings.timezone)

@@ -11,6 +11,9 @@ from bot.cohorts.store import Schedule
 DUE = "checkin.due"
 REMIND = "checkin.remind"
 REMIND_AFTER = timedelta(hours=48)
+# At start: a cadence date for each member of an active pair that has none, a step at a time
+# (pairs formed before check-ins existed).
+SWEEP = "checkin.sweep"
 MAX_SKIPS = 400  # cadence dates skipped over a pause before giving up (an open-ended pause)
 
 
@@ -27,6 +30,11 @@ def due_id(user_id: int, pair_id: int, day: date) -> str:
 def remind_id(user_id: int, pair_id: int, checkin_id: int) -> str:
     """The stable id of a check-in's 48-hour reminder."""
     return f"{timers_of(user_id, pair_id)}remind:{checkin_id}"
+
+
+def sweep_id(started: str, step: int) -> str:
+    """The id of one step of the start-up sweep begun at `started` (a stored instant)."""
+    return f"{SWEEP}:{started}:{step}"
 
 
 def local_instant(day: date, hour: int, zone: str) -> datetime:

@@ -29,10 +29,12 @@ from bot.checkins.cadence import (
     DUE,
     REMIND,
     REMIND_AFTER,
+    SWEEP,
     due_id,
     local_instant,
     next_day,
     remind_id,
+    sweep_id,
     timers_of,
 )
 from bot.checkins.steps import YES
@@ -65,6 +67,38 @@ from bot.runtime.timers import Timer, cancel, cancel_matching, schedule
 from dialogs.loader import Form
 from dialogs.runner import advance
 from dialogs.runner_types import Ask, Begin, Event, Stale, Transition
+
+PAIRS_PER_STEP = 2_000  # active pairs looked at per step of the start-up sweep
+MISSING_BATCH = 50  # at most this many cadence dates scheduled per step
+
+
+def _is_open_due(user: str, pair: str) -> str:
+    """SQL: `t`, a timers row, is the open cadence date of person `user` for pair `pair` (SQL
+    expressions), as timers_open_checkin_due holds them (its kind written out, as in the
+    index's WHERE, so that SQLite sees the index applies)."""
+    return (
+        f"t.kind = '{DUE}' AND t.done_at IS NULL AND t.cancelled_at IS NULL"
+        f" AND t.subject = {user} AND json_extract(t.payload, '$.pair_id') = {pair}"
+    )
+
+
+# The next PAIRS_PER_STEP active pairs after a pair id (a primary-key range): the last one's id
+# and how many there are.
+_WINDOW = (
+    "SELECT MAX(id) AS last, COUNT(*) AS seen FROM (SELECT id FROM pairs"
+    " WHERE ended_at IS NULL AND id > ? ORDER BY id LIMIT ?)"
+)
+# The members of the active pairs in a range of ids with no open cadence date, in pair order:
+# each member looked up in timers_open_checkin_due (5 ms for 2,000 pairs).
+_MISSING = (
+    " UNION ALL ".join(
+        f"SELECT p.id, p.created_at, p.{member} AS user_id FROM pairs p"
+        f" WHERE p.id > ? AND p.id <= ? AND p.ended_at IS NULL"
+        f" AND NOT EXISTS (SELECT 1 FROM timers t WHERE {_is_open_due(f'p.{member}', 'p.id')})"
+        for member in ("mentor_id", "mentee_id")
+    )
+    + " ORDER BY id LIMIT ?"
+)
 
 
 class Checkins:
@@ -346,9 +380,15 @@ class Checkins:
     # --- Timers and hooks -------------------------------------------------------------------
 
     async def _schedule_due(
-        self, conn: aiosqlite.Connection, user_id: int, pair_id: int, day: date, hour: int
+        self,
+        conn: aiosqlite.Connection,
+        user_id: int,
+        pair_id: int,
+        day: date,
+        hour: int,
+        zone: str | None = None,
     ) -> None:
-        zone = await self._zone(conn, user_id)
+        zone = zone or await self._zone(conn, user_id)
         await schedule(
             conn,
             due_id(user_id, pair_id, day),
@@ -360,9 +400,14 @@ class Checkins:
         )
 
     async def _first_day(
-        self, conn: aiosqlite.Connection, user_id: int, created_at: str, schedule_: Schedule
+        self,
+        conn: aiosqlite.Connection,
+        user_id: int,
+        created_at: str,
+        schedule_: Schedule,
+        zone: str | None = None,
     ) -> date:
-        zone = await self._zone(conn, user_id)
+        zone = zone or await self._zone(conn, user_id)
         formed = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
         return next_day(schedule_, formed.astimezone(ZoneInfo(zone)).date())
 
@@ -461,19 +506,16 @@ class Checkins:
         schedule_ = await self._schedule_of(conn, user_id)
         zone = await self._zone(conn, user_id)
         now = self.clock.now()
-        day = await self._first_day(conn, user_id, pair["created_at"], schedule_)
+        day = await self._first_day(conn, user_id, pair["created_at"], schedule_, zone)
         for _ in range(10_000):
             if local_instant(day, schedule_.hour, zone) > now:
                 break
             day = next_day(schedule_, day)
-        await self._schedule_due(conn, user_id, pair["id"], day, schedule_.hour)
+        await self._schedule_due(conn, user_id, pair["id"], day, schedule_.hour, zone)
 
     async def _open_due(self, conn: aiosqlite.Connection, user_id: int, pair_id: int) -> list[Row]:
         return await self.db.rows(
-            conn,
-            "SELECT id FROM timers WHERE kind = ? AND subject = ? AND done_at IS NULL"
-            " AND cancelled_at IS NULL AND json_extract(payload, '$.pair_id') = ?",
-            (DUE, user_id, pair_id),
+            conn, f"SELECT id FROM timers t WHERE {_is_open_due('?', '?')}", (user_id, pair_id)
         )
 
     async def reschedule(self, conn: aiosqlite.Connection, user_id: int) -> None:
@@ -493,15 +535,51 @@ class Checkins:
         for member in members:
             await self.reschedule(conn, member["user_id"])
 
-    async def schedule_missing(self) -> int:
-        """At start: the next cadence date of each participant of an active pair that has
-        none scheduled (pairs formed before check-ins existed); how many. Idempotent."""
-        added = 0
+    async def start_sweep(self) -> None:
+        """At start: plans the sweep that gives each member of an active pair with no cadence
+        date her next one (pairs formed before check-ins existed). A timer due now: the timers
+        loop runs it a step (one short write transaction) at a time once the bot listens,
+        instead of holding the writer, before it listens, for every pair."""
+        now = self.clock.now()
+        started = iso(self.clock)
         async with self.db.write() as conn:
-            for pair in await self._active_pairs(conn):
-                for user_id in (pair["mentor_id"], pair["mentee_id"]):
-                    if await self._open_due(conn, user_id, pair["id"]):
-                        continue
-                    await self._schedule_upcoming(conn, user_id, pair)
-                    added += 1
-        return added
+            await schedule(
+                conn, sweep_id(started, 0), SWEEP, now, None, {"after": 0, "started": started}, now
+            )
+
+    async def on_sweep(self, conn: aiosqlite.Connection, timer: Timer) -> None:
+        """One step of the start-up sweep; the next one is due at once while pairs remain."""
+        _, after = await self._sweep_step(conn, int(timer.payload["after"]))
+        if after is not None:
+            started, step = str(timer.payload["started"]), int(timer.payload.get("step", 0)) + 1
+            now = self.clock.now()
+            payload = {"after": after, "started": started, "step": step}
+            await schedule(conn, sweep_id(started, step), SWEEP, now, None, payload, now)
+
+    async def schedule_missing(self) -> int:
+        """The whole start-up sweep at once, a step per write transaction: the next cadence
+        date of each participant of an active pair that has none scheduled; how many.
+        Idempotent."""
+        added, after = 0, 0
+        while True:
+            async with self.db.write() as conn:
+                step, going = await self._sweep_step(conn, after)
+            added += step
+            if going is None:
+                return added
+            after = going
+
+    async def _sweep_step(self, conn: aiosqlite.Connection, after: int) -> tuple[int, int | None]:
+        """Schedules the missing cadence dates among the next active pairs after pair id
+        `after` (at most MISSING_BATCH of them); how many, and the pair id to go on after (None
+        once every pair was looked at)."""
+        window = await self.db.rows(conn, _WINDOW, (after, PAIRS_PER_STEP))
+        last, seen = window[0]["last"], window[0]["seen"]
+        if not seen:
+            return 0, None
+        missing = await self.db.rows(conn, _MISSING, (after, last, after, last, MISSING_BATCH))
+        for member in missing:
+            await self._schedule_upcoming(conn, member["user_id"], member)
+        if len(missing) == MISSING_BATCH:  # stopped within these pairs: the last one again
+            return len(missing), int(missing[-1]["id"]) - 1
+        return len(missing), (int(last) if seen == PAIRS_PER_STEP else None)

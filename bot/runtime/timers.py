@@ -193,7 +193,12 @@ class Timers:
 
     def _known(self) -> tuple[str, tuple[str, ...]]:
         kinds = tuple(self._handlers)
-        return f"kind IN ({', '.join('?' * len(kinds))})", kinds
+        # `+kind`: the unary plus keeps SQLite from reading this term through timers_open_kind.
+        # With the planner's default guess, `kind IN (...)` looked selective, and every pass
+        # read all the open timers of the known kinds (every check-in date and meeting
+        # reminder: 1.5 s with 250,000 of them) to sort them by due time; timers_open, in due
+        # order, stops at the first due.
+        return f"+kind IN ({', '.join('?' * len(kinds))})", kinds
 
     async def run_due(self) -> int:
         """Runs every open timer due by now, oldest first, each in its own transaction."""

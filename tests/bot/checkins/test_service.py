@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
-from bot.checkins.cadence import DUE, REMIND, local_instant, next_day
+from bot.checkins import service
+from bot.checkins.cadence import DUE, REMIND, local_instant, next_day, remind_id
 from bot.checkins.store import Reason
 from bot.checkins.triggers import Kind, Trigger
 from bot.cohorts.store import Schedule
@@ -26,6 +27,7 @@ from bot.meetings.store import Answer
 from bot.privacy.service import Reason as Why
 from bot.runtime.clock import FrozenClock
 from bot.runtime.settings import Settings
+from bot.runtime.timers import schedule
 from dialogs.runner_types import SKIP, Begin, Press, Text
 from tests.applicants import store_applicant
 
@@ -407,6 +409,129 @@ async def test_start_up_schedules_pairs_formed_before_check_ins_once(core: Core)
     assert await core.checkins.schedule_missing() == 0
     (due,) = await due_timers(core, CHLOE)
     assert due == datetime(2027, 3, 28, 14, 0, tzinfo=UTC)  # the next date, 10:00 EDT
+
+
+async def open_dates(core: Core) -> dict[tuple[int, int], str]:
+    """Each (person, pair) with an open cadence date: its timer's id."""
+    rows = await core.db.fetchall(
+        "SELECT id, subject, payload FROM timers WHERE kind = ? AND done_at IS NULL"
+        " AND cancelled_at IS NULL",
+        (DUE,),
+    )
+    found: dict[tuple[int, int], str] = {}
+    for row in rows:
+        key = (row["subject"], json.loads(row["payload"])["pair_id"])
+        assert key not in found, key  # never two open dates for one person and pair
+        found[key] = row["id"]
+    return found
+
+
+async def test_start_up_schedules_exactly_the_missing_dates_among_many(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "MISSING_BATCH", 3)  # several steps, some stopping mid-pair
+    monkeypatch.setattr(service, "PAIRS_PER_STEP", 5)
+    mentors, mentees = range(5001, 5013), range(6001, 6025)
+    for uid in mentors:
+        await person(core, uid, "mentor", f"M{uid}", "en", TORONTO)
+    for uid in mentees:
+        await person(core, uid, "mentee", f"E{uid}", "fr", DAKAR)
+    pairs = {  # mentors with two mentees each: one date per member and pair
+        mentee: (mentor, await pair(core, mentor, mentee))
+        for mentee, mentor in zip(mentees, [m for m in mentors for _ in (0, 1)], strict=True)
+    }
+    before = await open_dates(core)
+    assert len(before) == 48
+    now = FORMED + timedelta(days=40)
+    clock_of(core).set(now)
+    gone: set[tuple[int, int]] = set()
+    async with core.db.write() as conn:
+        for n, (mentee, (mentor, pair_id)) in enumerate(pairs.items()):
+            lose = [(mentee, pair_id)] if n % 3 == 0 else []
+            lose += [(mentor, pair_id)] if n % 4 == 0 else []
+            for uid, lost_pair in lose:
+                gone.add((uid, lost_pair))
+                how = n % 3  # deleted, cancelled, or already done: none of them is open
+                if how == 0:
+                    await conn.execute("DELETE FROM timers WHERE id = ?", (before[uid, lost_pair],))
+                else:
+                    column = "cancelled_at" if how == 1 else "done_at"
+                    await conn.execute(
+                        f"UPDATE timers SET {column} = '2027-03-01T00:00:00Z' WHERE id = ?",
+                        (before[uid, lost_pair],),
+                    )
+        # A reminder open is not a cadence date: she is still missing one.
+        mentor, pair_id = pairs[mentees[1]]
+        await conn.execute("DELETE FROM timers WHERE id = ?", (before[mentees[1], pair_id],))
+        await schedule(
+            conn, remind_id(mentees[1], pair_id, 99), REMIND, now, mentees[1],
+            {"checkin_id": 99}, now,
+        )  # fmt: skip
+        gone.add((mentees[1], pair_id))
+    ended_mentor, ended = pairs[mentees[0]]  # an ended pair gets nothing
+    await core.pairing.end(0, [ended], None)
+    gone -= {(mentees[0], ended), (ended_mentor, ended)}
+
+    assert await core.checkins.schedule_missing() == len(gone) == 13
+    assert await core.checkins.schedule_missing() == 0
+
+    after = await open_dates(core)
+    assert set(after) == set(before) - {(mentees[0], ended), (ended_mentor, ended)}
+    for key, timer_id in after.items():
+        if key in gone:  # her next date after now, 10:00 her time
+            due = await core.db.fetchone("SELECT due_at FROM timers WHERE id = ?", (timer_id,))
+            assert due is not None
+            at = datetime.fromisoformat(due["due_at"].replace("Z", "+00:00"))
+            assert now < at <= now + timedelta(days=14)
+            zone = TORONTO if key[0] in mentors else DAKAR
+            assert at.astimezone(ZoneInfo(zone)).hour == 10
+        else:
+            assert timer_id == before[key]  # untouched
+
+
+async def test_the_start_up_search_reads_the_indexes(core: Core) -> None:
+    await four_zones(core)
+    plan = await core.db.fetchall(f"EXPLAIN QUERY PLAN {service._MISSING}", (0, 9, 0, 9, 100))
+    steps = [str(row[-1]) for row in plan]
+    assert sum("timers_open_checkin_due (subject=?" in step for step in steps) == 2, steps
+    assert sum("p USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in s for s in steps) == 2, steps
+    assert not [step for step in steps if step.startswith("SCAN") and "INDEX" not in step], steps
+    window = await core.db.fetchall(f"EXPLAIN QUERY PLAN {service._WINDOW}", (0, 2000))
+    assert "SEARCH pairs USING INTEGER PRIMARY KEY (rowid>?)" in str(list(map(tuple, window)))
+    rows = await core.db.fetchall(
+        "EXPLAIN QUERY PLAN SELECT id FROM timers t WHERE " + service._is_open_due("?", "?"),
+        (CHLOE, 1),
+    )
+    assert "timers_open_checkin_due (subject=? AND <expr>=?)" in str(rows[0][-1])
+
+
+async def test_at_start_the_sweep_runs_a_step_at_a_time_in_the_timers_loop(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "PAIRS_PER_STEP", 1)
+    await four_zones(core)
+    async with core.db.write() as conn:
+        await conn.execute("DELETE FROM timers WHERE kind = ?", (DUE,))
+    clock_of(core).set(datetime(2027, 3, 20, tzinfo=UTC))
+
+    await core.housekeeping()  # before the bot listens: nothing but the sweep planned
+    assert await due_timers(core, CHLOE) == []
+    while await core.timers.run_due():
+        pass
+
+    for uid in (CHLOE, AWA, LIAM, MARIA):
+        assert len(await due_timers(core, uid)) == 1, uid
+    (due,) = await due_timers(core, CHLOE)
+    assert due == datetime(2027, 3, 28, 14, 0, tzinfo=UTC)  # the next date, 10:00 EDT
+    steps = await core.db.fetchall("SELECT id FROM timers WHERE kind = 'checkin.sweep'")
+    assert len(steps) == 3  # pair 1, pair 2, then nothing left
+    clock_of(core).advance(timedelta(minutes=5))
+    await core.housekeeping()  # the next start: a new sweep, which finds nothing to add
+    while await core.timers.run_due():
+        pass
+    steps = await core.db.fetchall("SELECT id FROM timers WHERE kind = 'checkin.sweep'")
+    assert len(steps) == 6
+    assert [len(await due_timers(core, uid)) for uid in (CHLOE, AWA, LIAM, MARIA)] == [1] * 4
 
 
 async def test_erasing_her_data_cancels_her_check_in_timers(core: Core) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +13,7 @@ import aiosqlite
 import pytest
 
 from bot.runtime.clock import FrozenClock
-from bot.runtime.db import Database
+from bot.runtime.db import Database, Row
 from bot.runtime.timers import (
     FORGET_UPDATES,
     MAX_ATTEMPTS,
@@ -612,3 +612,32 @@ async def test_housekeeping_after_a_long_downtime_runs_once_then_tomorrow(
     assert await timers.run_due() == 1
     assert await timers.run_due() == 0
     assert await timers.next_due() == clock.now() + timedelta(days=1)
+
+
+async def test_a_pass_of_the_loop_walks_the_open_timers_in_due_order(
+    db: Database, clock: FrozenClock, timers: Timers, effects: Effects
+) -> None:
+    # With the planner's default guess, `kind IN (...)` read every open timer of the known
+    # kinds through timers_open_kind and sorted them all, at every pass of the loop.
+    timers.register("test.other", effects)
+    for n in range(3):
+        await put(db, f"later:{n}", START + timedelta(days=n + 1))
+    looked: list[tuple[str, tuple[object, ...]]] = []
+    fetchall = db.fetchall
+
+    async def spy(sql: str, params: Iterable[object] = ()) -> list[Row]:
+        looked.append((sql, tuple(params)))
+        return await fetchall(sql, params)
+
+    db.fetchall = spy  # type: ignore[method-assign]
+    assert await timers.run_due() == 0
+    assert await timers.next_due() == START + timedelta(days=1)
+
+    assert len(looked) == 3  # the unknown kinds, the due ones, the next due time
+    for sql, params in looked:
+        plan = " | ".join(
+            str(row[-1]) for row in await db.rows(db.reader, f"EXPLAIN QUERY PLAN {sql}", params)
+        )
+        assert "timers_open_kind" not in plan, plan
+        assert "USING INDEX timers_open " in f"{plan} ", plan
+        assert "FOR ORDER BY" not in plan.replace("RIGHT PART OF ORDER BY", ""), plan
