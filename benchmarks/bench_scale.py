@@ -11,6 +11,7 @@ in a subprocess, against the strict emulator with Telegram's limits on) and repo
 - the bot's RSS before `/export`, its peak during it, and its peak overall.
 
     python benchmarks/bench_scale.py [--people 100000] [--chatters 20] [--runs 2]
+                                     [--only /pair ...]
 
 Meetings, check-ins, broadcasts and /report add their commands to `COMMANDS` below (and
 their rows to scale_db.EXTENSIONS).
@@ -151,8 +152,10 @@ async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
     return Timing(started, first, last)
 
 
-async def run_once(database: Path, chatters_count: int) -> dict[str, object]:
-    """One bot start on a copy of the database, every staff command once."""
+async def run_once(
+    database: Path, chatters_count: int, only: list[str] | None = None
+) -> dict[str, object]:
+    """One bot start on a copy of the database, every staff command (or `only` these) once."""
     emu = Emulator(rate_limit_per_second=30)
     await emu.start()
     emu.add_user("Staff", language_code="en", user_id=STAFF_ID)
@@ -176,6 +179,8 @@ async def run_once(database: Path, chatters_count: int) -> dict[str, object]:
             await asyncio.sleep(10)
             quiet = (quiet_from, time.perf_counter())
             for label, action, messages in COMMANDS:
+                if only and label not in only:
+                    continue
                 if label == "/export":
                     figures["RSS before export MiB"] = memory_mib(process.pid)[0]
                 timing = await timed(emu, action, messages)
@@ -207,6 +212,9 @@ async def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--chatters", type=int, default=20)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--only", nargs="+", metavar="LABEL", help="these commands only, e.g. --only /pair"
+    )
     args = parser.parse_args()
     database = ensure(args.people)
     print(
@@ -217,7 +225,7 @@ async def main() -> None:
     )
     runs = []
     for index in range(args.runs):
-        figures = await run_once(database, args.chatters)
+        figures = await run_once(database, args.chatters, args.only)
         runs.append(figures)
         cells = []
         for key, value in figures.items():
