@@ -11,7 +11,7 @@ in a subprocess, against the strict emulator with Telegram's limits on) and repo
 - the bot's RSS before `/export`, its peak during it, and its peak overall.
 
     python benchmarks/bench_scale.py [--people 100000] [--chatters 20] [--runs 2]
-                                     [--only /pair ...]
+                                     [--only /pair ...] [--database FILE]
 
 Meetings, check-ins, broadcasts and /report add their commands to `COMMANDS` below (and
 their rows to scale_db.EXTENSIONS).
@@ -215,8 +215,14 @@ async def main() -> None:
     parser.add_argument(
         "--only", nargs="+", metavar="LABEL", help="these commands only, e.g. --only /pair"
     )
+    parser.add_argument(
+        "--database",
+        type=Path,
+        help="a prepared copy of the database to start from instead of scale_db's (e.g. one"
+        " the bot has already started on once)",
+    )
     args = parser.parse_args()
-    database = ensure(args.people)
+    database = args.database or ensure(args.people)
     print(
         f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.node()}, {os.cpu_count()} cores,"
         f" Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f};"
