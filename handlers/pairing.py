@@ -27,6 +27,7 @@ from bot.pairing.view import (
     pair_all_text,
     paired_text,
     refusal,
+    searching,
     staff_name,
     suggestion_page,
     unknown_reference,
@@ -151,6 +152,19 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             now.t, core.form, suggestions, people, fingerprint(suggestions), 0, named
         )
 
+    async def suggest_in_place(now: Turn, update: Update, cohort: Cohort | None = None) -> None:
+        """Says at once that suggestions are coming, then turns that message into their first
+        page (reading everyone still to pair and solving takes a while at scale)."""
+        named = (cohort.code, cohort.name) if cohort is not None else None
+        sent = await respond(deps, update, Response.text(now.chat_id, searching(now.t, named)))
+        text, keyboard = await suggest(now, cohort)
+        response = Response()
+        if sent and sent[0] is not None:
+            response.replies.append(Edit(now.chat_id, sent[0].message_id, text, keyboard))
+        else:
+            response.send(now.chat_id, text, keyboard)
+        await respond(deps, update, response)
+
     async def set_capacity(now: Turn, args: Sequence[str], response: Response) -> None:
         capacity = parse_number(args[1], MAX_CAPACITY) if len(args) == 2 else None
         if capacity is None:
@@ -191,7 +205,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         args = context.args or []
         response = Response()
         if not args:
-            response.send(now.chat_id, *await suggest(now))
+            await suggest_in_place(now, update)
+            return
         elif args[0].lower() == "capacity":
             await set_capacity(now, args[1:], response)
         elif len(args) == 1:  # a cohort's code: suggestions among its people
@@ -202,7 +217,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 text = now.t("No cohort has the code {code}.", code=args[0][:ECHO])
                 response.send(now.chat_id, f"{text}\n\n{usage(now.t)}")
             else:
-                response.send(now.chat_id, *await suggest(now, cohort))
+                await suggest_in_place(now, update, cohort)
+                return
         elif len(args) != 2:
             response.send(now.chat_id, usage(now.t))
         else:

@@ -289,6 +289,12 @@ def _suggestion_block(
     )
 
 
+def searching(t: Translator, cohort: tuple[str, str] | None = None) -> str:
+    """What /pair says at once, before the suggestions replace it (`cohort`: code, name)."""
+    within = t("Cohort {name}:", name=cohort[1]) + "\n" if cohort is not None else ""
+    return within + t("Looking for the best pairs among the approved people still to pair…")
+
+
 def page_end(
     t: Translator,
     form: Form,

@@ -254,7 +254,7 @@ async def test_suggestions_pair_all_and_stale_buttons(emu: Emulator, launch: Lau
         mentee = next(p for p in people.values() if p.uid == mentee_id)
         await expect_intro(bot, mentor, mentee)
         await expect_intro(bot, mentee, mentor)
-    assert "No pair to suggest" in (await boss.send("/pair")).text
+    await boss.send("/pair", expect="No pair to suggest")
 
 
 def labels(message: EmuMessage) -> list[str]:
