@@ -41,6 +41,9 @@ from benchmarks.procstat import memory_mib  # noqa: E402
 from benchmarks.scale_db import STAFF_IDS, ensure  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
 
+# Seconds without a new message or edit that end an answer of unknown length.
+QUIET = 3.0
+
 # A staff member (not an admin: admins are told of each completed application meanwhile).
 STAFF_ID = STAFF_IDS[1]
 
@@ -139,13 +142,13 @@ async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
     )
     first = time.perf_counter() - started
     last = first
-    while True:  # the answer is complete when `messages` came, or nothing came for 1.5 s
+    while True:  # the answer is complete when `messages` came, or nothing came for QUIET seconds
         sent = [m for m in emu.bot_messages(STAFF_ID) if m.version > before]
         if messages and len(sent) >= messages:
             break
         mark = emu.mark()
         try:
-            await emu.wait_for(STAFF_ID, since=mark, timeout=1.5)
+            await emu.wait_for(STAFF_ID, since=mark, timeout=QUIET)
             last = time.perf_counter() - started
         except TimeoutError:
             break
