@@ -11,7 +11,7 @@ in a subprocess, against the strict emulator with Telegram's limits on) and repo
 - the bot's RSS before `/export`, its peak during it, and its peak overall.
 
     python benchmarks/bench_scale.py [--people 100000] [--chatters 20] [--runs 2]
-        [--only /export] [--defer-retention]
+        [--only /export ...] [--database FILE] [--defer-retention]
 
 Meetings, check-ins, broadcasts and /report add their commands to `COMMANDS` below (and
 their rows to scale_db.EXTENSIONS).
@@ -42,6 +42,9 @@ from benchmarks.bench_onboarding import MENTEE, _start, _step  # noqa: E402
 from benchmarks.procstat import memory_mib  # noqa: E402
 from benchmarks.scale_db import STAFF_IDS, ensure  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
+
+# Seconds without a new message or edit that end an answer of unknown length.
+QUIET = 3.0
 
 # A staff member (not an admin: admins are told of each completed application meanwhile).
 STAFF_ID = STAFF_IDS[1]
@@ -141,13 +144,13 @@ async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
     )
     first = time.perf_counter() - started
     last = first
-    while True:  # the answer is complete when `messages` came, or nothing came for 1.5 s
+    while True:  # the answer is complete when `messages` came, or nothing came for QUIET seconds
         sent = [m for m in emu.bot_messages(STAFF_ID) if m.version > before]
         if messages and len(sent) >= messages:
             break
         mark = emu.mark()
         try:
-            await emu.wait_for(STAFF_ID, since=mark, timeout=1.5)
+            await emu.wait_for(STAFF_ID, since=mark, timeout=QUIET)
             last = time.perf_counter() - started
         except TimeoutError:
             break
@@ -157,9 +160,9 @@ async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
 def defer_retention_run(path: Path) -> None:
     """Plans the retention run for 2099, so that the bot does not run it at start.
 
-    On this database that run (bot/privacy/service.py, `_APPLICANTS` and `_PARTICIPANTS`:
-    `mentor_id = ... OR mentee_id = ...` scans every pair once per application) held the
-    shared read connection for minutes (2026-12-03), and nobody got a reply meanwhile.
+    On this database that run once held the database for minutes (its search scanned every
+    pair once per person, since rewritten: benchmarks/README.md, "Retention at 100,000
+    people"); measuring a command alone still wants nothing else at start.
     """
     with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute(
@@ -230,10 +233,16 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--defer-retention", action="store_true", help="no retention run at start")
     parser.add_argument("--only", nargs="+", metavar="LABEL", help="e.g. --only /export")
+    parser.add_argument(
+        "--database",
+        type=Path,
+        help="a prepared copy of the database to start from instead of scale_db's (e.g. one"
+        " the bot has already started on once)",
+    )
     args = parser.parse_args()
     if args.only:  # these commands alone (labels as COMMANDS has them), in their order
         COMMANDS[:] = [command for command in COMMANDS if command[0] in args.only]
-    database = ensure(args.people)
+    database = args.database or ensure(args.people)
     print(
         f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.node()}, {os.cpu_count()} cores,"
         f" Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f};"

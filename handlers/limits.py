@@ -99,7 +99,9 @@ class RateLimiter:
     a slot, and a broadcast runs at the limit (about 29 a second, less the time Telegram takes
     to answer) when nobody else is chatting. Tidy edits (closing an answered question) yield
     to replies the same way but, answering her own action, are paced neither per chat nor on
-    the bulk beat. A
+    the bulk beat; so are the later messages of one long answer (`tidy` too: what the
+    sender passes past its first few messages), which would otherwise take the whole window
+    from everyone else's replies. A
     429 pauses sends to its chat for `retry_after`; 429s on two chats close together, or
     `pause_all`, pause every send.
 

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Sequence
 from functools import partial
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.cohorts.service import valid_code
@@ -15,6 +15,7 @@ from bot.core import Core
 from bot.pairing.service import MAX_CAPACITY, MENTOR, Ended, Paired, Refused, fingerprint
 from bot.pairing.view import (
     END,
+    MORE,
     NAMESPACE,
     OVERRIDE,
     PAIR,
@@ -26,8 +27,9 @@ from bot.pairing.view import (
     pair_all_text,
     paired_text,
     refusal,
+    searching,
     staff_name,
-    suggestion_messages,
+    suggestion_page,
     unknown_reference,
     usage,
 )
@@ -36,7 +38,7 @@ from bot.runtime.callbacks import BadCallback, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.i18n import Html
 from bot.runtime.people import Person
-from bot.runtime.replies import Response, Send, Toast, stale
+from bot.runtime.replies import Edit, Keyboard, Response, Send, Toast, stale
 from handlers.base import Context, Deps, Turn, respond, staff_only, turn
 
 
@@ -141,14 +143,27 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
     """Adds /pair, /unpair and the pairing buttons (staff only)."""
     core = deps.core
 
-    async def suggest(now: Turn, response: Response, cohort: Cohort | None = None) -> None:
+    async def suggest(now: Turn, cohort: Cohort | None = None) -> tuple[str, Keyboard]:
+        """The first page of fresh suggestions (everyone's, or one cohort's)."""
         code = cohort.code if cohort is not None else None
         suggestions, people = await core.pairing.suggestions(code)
         named = (cohort.code, cohort.name) if cohort is not None else None
-        for text, keyboard in suggestion_messages(
-            now.t, core.form, suggestions, people, fingerprint(suggestions), named
-        ):
+        return suggestion_page(
+            now.t, core.form, suggestions, people, fingerprint(suggestions), 0, named
+        )
+
+    async def suggest_in_place(now: Turn, update: Update, cohort: Cohort | None = None) -> None:
+        """Says at once that suggestions are coming, then turns that message into their first
+        page (reading everyone still to pair and solving takes a while at scale)."""
+        named = (cohort.code, cohort.name) if cohort is not None else None
+        sent = await respond(deps, update, Response.text(now.chat_id, searching(now.t, named)))
+        text, keyboard = await suggest(now, cohort)
+        response = Response()
+        if sent and sent[0] is not None:
+            response.replies.append(Edit(now.chat_id, sent[0].message_id, text, keyboard))
+        else:
             response.send(now.chat_id, text, keyboard)
+        await respond(deps, update, response)
 
     async def set_capacity(now: Turn, args: Sequence[str], response: Response) -> None:
         capacity = parse_number(args[1], MAX_CAPACITY) if len(args) == 2 else None
@@ -190,7 +205,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         args = context.args or []
         response = Response()
         if not args:
-            await suggest(now, response)
+            await suggest_in_place(now, update)
+            return
         elif args[0].lower() == "capacity":
             await set_capacity(now, args[1:], response)
         elif len(args) == 1:  # a cohort's code: suggestions among its people
@@ -201,7 +217,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 text = now.t("No cohort has the code {code}.", code=args[0][:ECHO])
                 response.send(now.chat_id, f"{text}\n\n{usage(now.t)}")
             else:
-                await suggest(now, response, cohort)
+                await suggest_in_place(now, update, cohort)
+                return
         elif len(args) != 2:
             response.send(now.chat_id, usage(now.t))
         else:
@@ -269,6 +286,10 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
                 await press_override(now, mentor, mentee, mask, response)
             elif action == PAIR_ALL and len(fields) in (1, 2):
                 await press_all(now, fields[0], fields[1] if len(fields) == 2 else None, response)
+            elif action == MORE and len(fields) in (2, 3) and isinstance(query.message, Message):
+                code = fields[2] if len(fields) == 3 else None
+                page = (query.message.message_id, fields[0], to_int(fields[1]))
+                await press_more(now, page, code, response)
             elif action == END and len(fields) == 1:
                 await press_end(now, to_int(fields[0]), response)
             else:
@@ -311,7 +332,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             response.toast = Toast(
                 now.t.plain("The suggestions changed meanwhile: here they are again."), alert=True
             )
-            await suggest(now, response, cohort)
+            response.send(now.chat_id, *await suggest(now, cohort))
             return
         try:
             results = await core.pairing.create_many(
@@ -325,6 +346,29 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         done = [r for r in results if isinstance(r, Paired)]
         refused = [r for r in results if isinstance(r, Refused)]
         response.send(now.chat_id, pair_all_text(now.t, done, refused))
+
+    async def press_more(
+        now: Turn, page: tuple[int, str, int], code: str | None, response: Response
+    ) -> None:
+        """Shows the next page in place, from a fresh list: the first page again when the
+        suggestions changed since the list was shown."""
+        message_id, digest, start = page
+        cohort = await core.cohorts.get(code) if code is not None else None
+        if code is not None and cohort is None:
+            raise BadCallback(code)
+        suggestions, people = await core.pairing.suggestions(code)
+        if not suggestions or fingerprint(suggestions) != digest:
+            response.toast = Toast(
+                now.t.plain("The suggestions changed meanwhile: here they are again."), alert=True
+            )
+            start = 0
+        elif start >= len(suggestions):
+            raise BadCallback(str(start))
+        named = (cohort.code, cohort.name) if cohort is not None else None
+        text, keyboard = suggestion_page(
+            now.t, core.form, suggestions, people, fingerprint(suggestions), start, named
+        )
+        response.replies.append(Edit(now.chat_id, message_id, text, keyboard))
 
     async def press_end(now: Turn, pair_id: int, response: Response) -> None:
         ended = await _end(core, now, [pair_id])

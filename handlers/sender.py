@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # all, which outlasts a short Bot API outage; only this person's worker waits meanwhile.
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 MAX_PAUSES = 5  # 429s in a row waited out for one reply before it counts as a failure
+# Messages of one answer sent as replies; past them, the rest of a long answer (a long list,
+# a text in many parts) yields to other people's replies in the limiter.
+LONG_ANSWER = 3
 TIDY_PATIENCE = 1.1  # seconds tidying edits may wait for slots, in all: a window, a little more
 # Edits that cannot apply because the message is gone or too old: the edits this bot makes
 # only tidy up old messages, so these are expected now and then and nothing to report.
@@ -156,18 +159,32 @@ class Sender:
         allow_raw_requests()
 
     async def deliver(self, replies: Sequence[Reply]) -> list[Sent | None]:
-        """Sends replies in order; a reply that cannot be delivered yields None."""
-        return [await self.deliver_one(reply) for reply in replies]
+        """Sends replies in order; a reply that cannot be delivered yields None.
+
+        The first LONG_ANSWER messages go as replies; the rest of a long answer yields to
+        other people's replies (their next question must not wait behind it)."""
+        delivered: list[Sent | None] = []
+        sent = 0
+        for reply in replies:
+            *first, last = fit(reply)  # over Telegram's length limits: in parts, in order
+            for part in first:
+                await self._deliver(part, later=sent >= LONG_ANSWER)
+                sent += 1
+            delivered.append(await self._deliver(last, later=sent >= LONG_ANSWER))
+            sent += 1
+        return delivered
 
     async def deliver_one(self, reply: Reply) -> Sent | None:
         """Sends one interactive reply: waits out 429s, retries network errors for ~30 s."""
-        *first, reply = fit(reply)  # over Telegram's length limits: sent in parts, in order
-        for part in first:
-            await self.deliver_one(part)
+        return (await self.deliver([reply]))[0]
+
+    async def _deliver(self, reply: Reply, later: bool) -> Sent | None:
+        """Sends one message (`later`: behind every waiting reply, like a tidying edit, but
+        never dropped): waits out 429s, retries network errors for ~30 s."""
         delays = iter(RETRY_DELAYS)
         pauses = 0
         while True:
-            result = await self.attempt(reply)
+            result = await self.attempt(reply, tidy=later)
             if result.status != Status.RETRY:
                 return result.message
             if result.retry_after and pauses < MAX_PAUSES:

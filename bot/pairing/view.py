@@ -29,9 +29,10 @@ NAMESPACE = "pr"
 PAIR = "ok"
 OVERRIDE = "ov"
 PAIR_ALL = "all"
+MORE = "more"
 END = "end"
-PER_MESSAGE = 10
-MAX_TEXT = 3800
+PER_PAGE = 10
+MAX_TEXT = 3600  # the page's suggestions; its head and Telegram's 4,096 leave room
 LABEL_NAME = 24
 
 
@@ -52,6 +53,14 @@ def pair_all_data(digest: str, cohort: str | None = None) -> str:
     if cohort is not None:
         return encode(NAMESPACE, PAIR_ALL, digest, cohort)
     return encode(NAMESPACE, PAIR_ALL, digest)
+
+
+def more_data(digest: str, start: int, cohort: str | None = None) -> str:
+    """Callback data of More: the list shown (its digest, its cohort) and where the next page
+    starts."""
+    if cohort is not None:
+        return encode(NAMESPACE, MORE, digest, start, cohort)
+    return encode(NAMESPACE, MORE, digest, start)
 
 
 def end_data(pair_id: int) -> str:
@@ -280,76 +289,91 @@ def _suggestion_block(
     )
 
 
-def suggestion_messages(
+def searching(t: Translator, cohort: tuple[str, str] | None = None) -> str:
+    """What /pair says at once, before the suggestions replace it (`cohort`: code, name)."""
+    within = t("Cohort {name}:", name=cohort[1]) + "\n" if cohort is not None else ""
+    return within + t("Looking for the best pairs among the approved people still to pair…")
+
+
+def page_end(
+    t: Translator,
+    form: Form,
+    suggestions: Sequence[Suggestion],
+    people: Mapping[int, Participant],
+    start: int,
+) -> tuple[int, list[str]]:
+    """Where the page beginning at `start` ends (exclusive), with its blocks: at most PER_PAGE
+    suggestions, and as many as fit in MAX_TEXT (one at least)."""
+    blocks: list[str] = []
+    size = 0
+    for index in range(start, min(len(suggestions), start + PER_PAGE)):
+        block = _suggestion_block(t, form, index + 1, suggestions[index], people)
+        if blocks and size + len(block) + 2 > MAX_TEXT:
+            break
+        blocks.append(block)
+        size += len(block) + 2
+    return start + len(blocks), blocks
+
+
+def suggestion_page(
     t: Translator,
     form: Form,
     suggestions: Sequence[Suggestion],
     people: Mapping[int, Participant],
     digest: str,
+    start: int = 0,
     cohort: tuple[str, str] | None = None,
-) -> list[tuple[str, Keyboard]]:
-    """The suggested pairs, several messages when long; Pair all on the last one.
+) -> tuple[str, Keyboard]:
+    """One page of the suggested pairs, from the `start`-th (0 first): a Pair button each,
+    More (the next page, in place) while some are left, and Pair all (every suggestion).
 
-    `cohort` (code, name): the suggestions are among that cohort's people only.
+    `cohort` (code, name): the suggestions are among that cohort's people only. Only the
+    people of the page are rendered, however long the list.
     """
     within = t("Cohort {name}:", name=cohort[1]) + "\n" if cohort is not None else ""
+    code = cohort[0] if cohort is not None else None
     if not suggestions:
-        return [
-            (
-                within
-                + t(
-                    "No pair to suggest: there is no approved mentor with a free place and "
-                    "an approved unpaired mentee who share a working language."
-                ),
-                (),
-            )
-        ]
-    messages: list[tuple[str, Keyboard]] = []
+        return (
+            within
+            + t(
+                "No pair to suggest: there is no approved mentor with a free place and "
+                "an approved unpaired mentee who share a working language."
+            ),
+            (),
+        )
+    start = max(0, min(start, len(suggestions) - 1))
+    end, blocks = page_end(t, form, suggestions, people, start)
     head = within + t.plural(
         "{count} suggested pair (mentor → mentee):",
         "{count} suggested pairs (mentor → mentee):",
         len(suggestions),
     )
-    blocks: list[str] = []
+    if start > 0 or end < len(suggestions):
+        head += "\n" + t(
+            "Showing {first} to {last}.", first=t.number(start + 1), last=t.number(end)
+        )
     buttons: list[tuple[Button, ...]] = []
-
-    def flush() -> None:
-        messages.append(
-            ("\n\n".join([head, *blocks]) if not messages else "\n\n".join(blocks), tuple(buttons))
-        )
-        blocks.clear()
-        buttons.clear()
-
-    for index, suggestion in enumerate(suggestions, start=1):
-        block = _suggestion_block(t, form, index, suggestion, people)
-        size = sum(len(b) + 2 for b in blocks) + len(head)
-        if blocks and (len(blocks) >= PER_MESSAGE or size + len(block) > MAX_TEXT):
-            flush()
+    for index in range(start, end):
+        suggestion = suggestions[index]
         mentor, mentee = people[suggestion.mentor_id], people[suggestion.mentee_id]
-        blocks.append(block)
-        buttons.append(
-            (
-                Button(
-                    t.plain(
-                        "{index}. Pair {mentor} + {mentee}",
-                        index=index,
-                        mentor=_short(mentor),
-                        mentee=_short(mentee),
-                    ),
-                    pair_data(suggestion.mentor_id, suggestion.mentee_id),
-                ),
-            )
+        label = t.plain(
+            "{index}. Pair {mentor} + {mentee}",
+            index=index + 1,
+            mentor=_short(mentor),
+            mentee=_short(mentee),
         )
+        buttons.append((Button(label, pair_data(suggestion.mentor_id, suggestion.mentee_id)),))
+    if end < len(suggestions):
+        buttons.append((Button(t.plain("More ▸"), more_data(digest, end, code)),))
     buttons.append(
         (
             Button(
                 t.plain("Pair all ({count})", count=t.number(len(suggestions))),
-                pair_all_data(digest, cohort[0] if cohort is not None else None),
+                pair_all_data(digest, code),
             ),
         )
     )
-    flush()
-    return messages
+    return "\n\n".join([head, *blocks]), tuple(buttons)
 
 
 def pair_all_text(t: Translator, done: Sequence[Paired], refused: Sequence[Refused]) -> str:

@@ -74,6 +74,31 @@ async def test_pair_all_of_a_cohort_checks_the_list_again(emu: Emulator, launch:
     assert await bot.core.db.fetchall("SELECT * FROM pairs") == []
 
 
+async def test_more_pages_stay_within_the_cohort(emu: Emulator, launch: Launch) -> None:
+    boss = new_person(emu, "Boss")
+    bot = await launch(admins=(boss.uid,))
+    people = await two_cohorts(bot, boss)
+    inside = []
+    for index in range(11):
+        mentor, mentee = bot.person(f"Mentor{index}", "en"), bot.person(f"Mentee{index}", "en")
+        await enrol(bot, mentor, "mentor", languages=("fr",))
+        await enrol(bot, mentee, "mentee", languages=("fr",))
+        inside += [mentor, mentee]
+    await in_cohort(bot, "DAKAR27", *inside)
+    listing = await boss.send("/pair dakar27", expect="13 suggested pairs")
+    assert listing.text.startswith("Cohort Dakar:") and "Showing 1 to 10." in listing.text
+    page = await boss.toggle("More ▸")
+    assert page.message_id == listing.message_id
+    assert page.text.startswith("Cohort Dakar:") and "Showing 11 to 13." in page.text
+    for outsider in ("Bo", "Dee", "Gus"):
+        assert outsider not in listing.text and outsider not in page.text
+    await boss.press("Pair all (13)", expect="13 pairs formed")
+    pairs = await bot.core.db.fetchall("SELECT mentor_id, mentee_id FROM pairs")
+    cohort = {p.uid for p in inside} | {people[name].uid for name in ("Ada", "Cy", "Eli")}
+    assert len(pairs) == 13
+    assert all({r["mentor_id"], r["mentee_id"]} <= cohort for r in pairs)
+
+
 async def test_export_with_a_cohort_code_has_only_its_rows(emu: Emulator, launch: Launch) -> None:
     boss = new_person(emu, "Boss")
     bot = await launch(admins=(boss.uid,))

@@ -6,8 +6,8 @@ import html
 import json
 import re
 
-from bot.emulator import Emulator
-from bot.pairing.service import Participant
+from bot.emulator import Emulator, EmuMessage
+from bot.pairing.service import Participant, fingerprint
 from bot.pairing.view import ended_notice, introduction
 from bot.runtime.i18n import isolate_plain
 from tests.applicants import store_applicant
@@ -131,8 +131,10 @@ async def test_pairing_by_id_and_unpairing_tells_both(emu: Emulator, launch: Lau
 
     await boss.send(f"/pair {ines.uid} {mona.uid}", expect="Paired")
     await expect_intro(bot, ines, mona)
+    await expect_intro(bot, mona, ines)
     await boss.send(f"/pair {mona.uid} @rosa_pp", expect="Paired")
     await expect_intro(bot, rosa, mona)
+    await expect_intro(bot, mona, rosa)
     status = await mona.send("/status")
     assert "Inès" in status.text and "Rosa" in status.text and "2" in status.text
 
@@ -252,22 +254,62 @@ async def test_suggestions_pair_all_and_stale_buttons(emu: Emulator, launch: Lau
         mentee = next(p for p in people.values() if p.uid == mentee_id)
         await expect_intro(bot, mentor, mentee)
         await expect_intro(bot, mentee, mentor)
-    assert "No pair to suggest" in (await boss.send("/pair")).text
+    await boss.send("/pair", expect="No pair to suggest")
 
 
-async def test_many_suggestions_fit_telegram_limits(emu: Emulator, launch: Launch) -> None:
+def labels(message: EmuMessage) -> list[str]:
+    """The labels of a message's buttons, row after row."""
+    return [label for row in message.buttons for label in row]
+
+
+async def test_many_suggestions_come_a_page_at_a_time_in_place(
+    emu: Emulator, launch: Launch
+) -> None:
     boss = new_person(emu, "Boss", "en")
     bot = await launch(admins=(boss.uid,))
+    mentors, mentees = [], []
     for index in range(25):
-        await enrol(bot, bot.person(f"Mentor{index}", "en"), "mentor")
-        await enrol(bot, bot.person(f"Mentee{index}", "en"), "mentee")
+        mentors.append(bot.person(f"Mentor{index}", "en"))
+        mentees.append(bot.person(f"Mentee{index}", "en"))
+        await enrol(bot, mentors[-1], "mentor")
+        await enrol(bot, mentees[-1], "mentee")
     mark = bot.emu.mark()
-    await boss.send("/pair")
-    await bot.emu.wait_for(boss.uid, predicate=lambda m: "Pair all" in str(m.buttons), since=mark)
-    sent = [m for m in bot.emu.bot_messages(boss.uid) if m.version > mark]
-    assert len(sent) == 3
-    assert all(len(m.text) <= 4096 and sum(map(len, m.buttons)) <= 100 for m in sent)
-    assert sum("Pair Mentor" in label for m in sent for row in m.buttons for label in row) == 25
+    listing = await boss.send("/pair", expect="25 suggested pairs")
+    assert "Showing 1 to 10." in listing.text
+    assert labels(listing)[-2:] == ["More ▸", "Pair all (25)"]
+    shown = [label for label in labels(listing) if "Pair Mentor" in label]
+    assert len(shown) == 10
+    page = listing
+    while "More ▸" in labels(page):
+        page = await boss.toggle("More ▸")
+        assert page.message_id == listing.message_id
+        assert len(page.text) <= 4096 and sum(map(len, page.buttons)) <= 100
+        shown += [label for label in labels(page) if "Pair Mentor" in label]
+    assert "Showing 21 to 25." in page.text and labels(page)[-1] == "Pair all (25)"
+    assert len(shown) == len(set(shown)) == 25
+    assert [m.message_id for m in bot.emu.bot_messages(boss.uid) if m.version > mark] == [
+        listing.message_id
+    ], "one message, edited in place"
+
+    # Someone paired meanwhile: More starts the fresh list again, saying so; a forged or
+    # stale page does nothing.
+    fresh = await boss.send("/pair", expect="25 suggested pairs")
+    suggested, _ = await bot.core.pairing.suggestions()
+    first = suggested[0]
+    digest = fingerprint(suggested)
+    beyond = await bot.emu.press_data(boss.uid, fresh.message_id, f"pr:more:{digest}:25")
+    assert beyond.answered and "no longer active" in (beyond.text or "")
+    await boss.send(f"/pair {first.mentor_id} {first.mentee_id}", expect="Paired")
+    mark = bot.emu.mark()
+    changed = await boss.tap("More ▸", message_id=fresh.message_id)
+    assert changed.show_alert and "changed" in (changed.text or "")
+    again = await bot.emu.wait_for(
+        boss.uid, predicate=lambda m: m.message_id == fresh.message_id, since=mark
+    )
+    assert "24 suggested pairs" in again.text and "Showing 1 to 10." in again.text
+    stale = await boss.tap("Pair all (25)", message_id=listing.message_id)
+    assert stale.show_alert and "changed" in (stale.text or "")
+    assert len(await active_pairs(bot)) == 1
 
 
 async def test_only_staff_can_pair(running: Running) -> None:
@@ -275,8 +317,9 @@ async def test_only_staff_can_pair(running: Running) -> None:
     assert "program staff" in (await zoe.send("/pair")).text
     assert "program staff" in (await zoe.send("/unpair @zoe")).text
     menu = await zoe.send("/language")
-    forged = await running.emu.press_data(zoe.uid, menu.message_id, "pr:all:0123456789ab")
-    assert forged.show_alert and "program staff" in (forged.text or "")
+    for data in ("pr:all:0123456789ab", "pr:more:0123456789ab:10"):
+        forged = await running.emu.press_data(zoe.uid, menu.message_id, data)
+        assert forged.show_alert and "program staff" in (forged.text or "")
 
 
 async def test_pairing_arguments_are_parsed_strictly(emu: Emulator, launch: Launch) -> None:

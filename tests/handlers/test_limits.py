@@ -192,3 +192,36 @@ async def test_tidy_edits_yield_to_replies_are_not_paced_per_chat_and_give_up_in
     )
     assert order == ["reply", "tidy"], "a waiting reply goes first"
     assert limits.now() == time.now
+
+
+async def test_the_rest_of_a_long_answer_yields_to_another_chats_reply() -> None:
+    from bot.runtime.replies import Reply, Send
+    from handlers.sender import LONG_ANSWER, Sender
+
+    time = FakeTime()
+
+    async def spin(seconds: float) -> None:  # time moves only when the test moves it
+        await asyncio.sleep(0)
+
+    calls: list[str] = []
+
+    class Recording(Sender):
+        async def _call(self, reply: Reply) -> None:
+            assert isinstance(reply, Send)
+            calls.append(reply.text)
+
+    async def reachable(user_id: int) -> None:
+        raise AssertionError
+
+    limits = Limiter(clock=time.clock, sleep=spin, limit=LONG_ANSWER, window=1.0)
+    sender = Recording(None, reachable, limits)  # type: ignore[arg-type]
+    long = asyncio.create_task(sender.deliver([Send(1, f"a{i}") for i in range(5)]))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert len(calls) == LONG_ANSWER, "the window is full of the answer's first messages"
+    reply = asyncio.create_task(sender.deliver([Send(2, "b0")]))
+    for _ in range(10):  # both wait for the window
+        await asyncio.sleep(0)
+    time.now = 1.0
+    await asyncio.gather(long, reply)
+    assert calls == [*(f"a{i}" for i in range(LONG_ANSWER)), "b0", "a3", "a4"]
