@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.cohorts.service import valid_code
 from bot.cohorts.store import Cohort
+from bot.cohorts.view import unknown_cohort
 from bot.core import Core
 from bot.pairing.service import MAX_CAPACITY, MENTOR, Ended, Paired, Refused, fingerprint
 from bot.pairing.view import (
@@ -33,7 +34,7 @@ from bot.pairing.view import (
     unknown_reference,
     usage,
 )
-from bot.runtime.arguments import ECHO, not_a_reference, parse_number, parse_reference
+from bot.runtime.arguments import not_a_reference, parse_number, parse_reference
 from bot.runtime.callbacks import BadCallback, to_int
 from bot.runtime.db import DuplicateUpdate
 from bot.runtime.i18n import Html
@@ -214,7 +215,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             if cohort is None and parse_reference(args[0]) is not None:  # one person alone
                 response.send(now.chat_id, usage(now.t))
             elif cohort is None:
-                text = now.t("No cohort has the code {code}.", code=args[0][:ECHO])
+                text = unknown_cohort(now.t, args[0], await core.cohorts.known())
                 response.send(now.chat_id, f"{text}\n\n{usage(now.t)}")
             else:
                 await suggest_in_place(now, update, cohort)

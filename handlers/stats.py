@@ -77,6 +77,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         if not found:
             return
         code = cohort.code if cohort is not None else None
+        # At 100,000 applications the file takes seconds: say so at once.
+        await respond(deps, update, Response.text(now.chat_id, now.t("⏳ Writing the CSV file…")))
         content, rows = await core.stats.export(
             now.t, now.person.user_id, now.update_id, cohort=code
         )

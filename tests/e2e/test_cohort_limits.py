@@ -58,7 +58,10 @@ async def test_pair_with_a_cohort_code_suggests_and_pairs_only_its_people(
     # Everyone else is still to pair; /pair alone and /pair a b work as before.
     everyone = await boss.send("/pair", expect="suggested")
     assert "Gus" in everyone.text and not everyone.text.startswith("Cohort")
-    await boss.send("/pair nowhere", expect="No cohort has the code nowhere")
+    told = await boss.send("/pair nowhere", expect="There is no cohort")
+    assert "There is no cohort “nowhere”. Known cohorts: Dakar (Dakar27) and La Paz" in plain(
+        told.text
+    )
     await boss.send("/pair @bo_cl", expect="/pair capacity")
     await boss.send("/pair @bo_cl @dee_cl", expect="Paired")
 

@@ -88,7 +88,8 @@ async def test_export_is_a_csv_that_opens_with_accents(emu: Emulator, launch: La
     admin = await admin_of(emu, "Claire")
     bot = await launch(admins=(admin.uid,))
     ids = await cohort(bot)
-    message = await admin.send("/export", expect=None)
+    message = await admin.send("/export", expect="4 applications")
+    assert admin.texts()[-2] == "⏳ Writing the CSV file…"  # said at once, before the file
     assert message.document is not None
     assert message.document.filename == "applications-2027-01-11.csv"
     assert "4 applications" in message.text
