@@ -89,7 +89,7 @@ async def measure(path: Path, runs: int) -> None:
     settings = Settings(_env_file=None, db=path, admins=(1,))  # type: ignore[call-arg]
     core = await build_core(settings, FrozenClock(NOW))
     t = core.t("fr")
-    cohort = await core.stats.cohort(COHORTS[0])
+    cohort = await core.cohorts.get(COHORTS[0])
     timings: dict[str, list[float]] = {"program": [], "cohort": [], "chart": []}
     try:
         for _ in range(runs):

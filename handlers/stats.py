@@ -37,7 +37,7 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         zone = local_zone(now.person, core.settings.timezone)
         records = await core.followups.records()
         if cohort is not None:
-            members = await core.stats.members(cohort)
+            members = await core.cohorts.members(cohort.code)
             records = [r for r in records if {r.mentor.user_id, r.mentee.user_id} & members]
         parts = [
             stats_text(now.t, core.form, await core.stats.figures(cohort)),

@@ -53,7 +53,7 @@ from bot.checkins.store import (
     stored_values,
 )
 from bot.checkins.triggers import LOW_RATING_AT_MOST, Escalate, Kind, Trigger
-from bot.cohorts.store import Cohort, Schedule, cohort_of, load_cohort, schedule_of
+from bot.cohorts.store import Cohort, Schedule, cohort_of, load_cohort, members_of, schedule_of
 from bot.meetings.results import FollowedUp
 from bot.meetings.store import Answer
 from bot.runtime.clock import Clock
@@ -529,11 +529,8 @@ class Checkins:
     async def cohort_changed(self, conn: aiosqlite.Connection, cohort: Cohort) -> None:
         """Cohorts' on_change hook: its members' next cadence dates follow its cadence, hour
         and pause as they now are, in the transaction of the change."""
-        members = await self.db.rows(
-            conn, "SELECT user_id FROM applications WHERE lower(cohort) = lower(?)", (cohort.code,)
-        )
-        for member in members:
-            await self.reschedule(conn, member["user_id"])
+        for user_id in await members_of(conn, cohort.code):
+            await self.reschedule(conn, user_id)
 
     async def start_sweep(self) -> None:
         """At start: plans the sweep that gives each member of an active pair with no cadence

@@ -16,7 +16,7 @@ import aiosqlite
 from babel import Locale
 from babel.dates import parse_date
 
-from bot.cohorts.store import Cohort, cohort_from_row, load_cohort
+from bot.cohorts.store import Cohort, all_cohorts, cohort_from_row, load_cohort, members_of
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database
 from bot.runtime.people import iso
@@ -183,8 +183,7 @@ class Cohorts:
 
     async def known(self) -> list[Cohort]:
         """Every cohort, by name."""
-        rows = await self.db.fetchall("SELECT * FROM cohorts ORDER BY lower(name), code")
-        return [cohort_from_row(row) for row in rows]
+        return await all_cohorts(self.db.reader)
 
     async def listing(self) -> list[Listed]:
         """Every cohort, newest first, with its member counts."""
@@ -203,10 +202,7 @@ class Cohorts:
 
     async def members(self, code: str) -> set[int]:
         """Who applied with this cohort's code (case aside)."""
-        rows = await self.db.fetchall(
-            "SELECT user_id FROM applications WHERE lower(cohort) = lower(?)", (code,)
-        )
-        return {row["user_id"] for row in rows}
+        return await members_of(self.db.reader, code)
 
     async def create(
         self, actor_id: int, code: str, name: str, update_id: int | None = None

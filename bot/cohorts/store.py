@@ -76,6 +76,20 @@ async def load_cohort(conn: aiosqlite.Connection, code: str) -> Cohort | None:
     return cohort_from_row(rows[0]) if rows else None
 
 
+async def all_cohorts(conn: aiosqlite.Connection) -> list[Cohort]:
+    """Every cohort, by name."""
+    rows = await Database.rows(conn, "SELECT * FROM cohorts ORDER BY lower(name), code")
+    return [cohort_from_row(row) for row in rows]
+
+
+async def members_of(conn: aiosqlite.Connection, code: str) -> set[int]:
+    """Who applied with this cohort's code (codes compare case-insensitively)."""
+    rows = await Database.rows(
+        conn, "SELECT user_id FROM applications WHERE lower(cohort) = lower(?)", (code,)
+    )
+    return {row["user_id"] for row in rows}
+
+
 async def cohort_of(conn: aiosqlite.Connection, user_id: int) -> Cohort | None:
     """The cohort a person applied with, if it exists."""
     rows = await Database.rows(

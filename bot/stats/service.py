@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from bot.cohorts.store import Cohort, cohort_from_row, load_cohort
+from bot.cohorts.store import Cohort, all_cohorts
 from bot.runtime.clock import Clock
 from bot.runtime.db import Database, DuplicateUpdate, Row
 from bot.runtime.i18n import Translator
@@ -123,19 +123,10 @@ class Stats:
             active_pairs=int(pairs[0]) if pairs else 0,
         )
 
-    async def cohort(self, code: str) -> Cohort | None:
-        """The cohort with this code (any case), if any."""
-        return await load_cohort(self.db.reader, code)
-
-    async def cohorts(self) -> list[Cohort]:
-        """Every cohort, by name."""
-        rows = await self.db.fetchall("SELECT * FROM cohorts ORDER BY lower(name), code")
-        return [cohort_from_row(row) for row in rows]
-
     async def checkins(self, zone: str, cohort: Cohort | None = None) -> CheckinFigures:
         """The check-in figures of the last fortnights (bot/stats/checkins.py), fortnights in
         `zone`: read in a worker thread from a read connection of its own."""
-        names = {c.code: c.name for c in await self.cohorts()}
+        names = {c.code: c.name for c in await all_cohorts(self.db.reader)}
         now = self.clock.now()
 
         def read() -> CheckinFigures:
@@ -143,13 +134,6 @@ class Stats:
                 return read_figures(conn, now, zone, cohort, names)
 
         return await asyncio.to_thread(read)
-
-    async def members(self, cohort: Cohort) -> set[int]:
-        """The people of a cohort (who applied with its code)."""
-        rows = await self.db.fetchall(
-            "SELECT user_id FROM applications WHERE lower(cohort) = lower(?)", (cohort.code,)
-        )
-        return {row[0] for row in rows}
 
     async def chart(self, t: Translator, figures: CheckinFigures) -> tuple[bytes, str]:
         """The /report chart as PNG bytes and its title, drawn in a worker thread."""

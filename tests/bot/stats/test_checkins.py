@@ -182,7 +182,7 @@ async def test_a_cohort_limits_every_figure(core: Core) -> None:
     }
     assert {risk.pair_id for risk in everyone.at_risk} == {spring, fall}
 
-    chosen = await core.stats.cohort("SPRING27")
+    chosen = await core.cohorts.get("SPRING27")
     assert chosen is not None and chosen.code == "spring27"
     limited = await core.stats.checkins(ZONE, chosen)
     assert (limited.overall.tally.answered, limited.overall.tally.missed) == (1, 2)
@@ -194,8 +194,8 @@ async def test_a_cohort_limits_every_figure(core: Core) -> None:
     applications = await core.stats.figures(chosen)
     assert applications.applications == 2 and applications.active_pairs == 1
     assert (await core.stats.figures()).active_pairs == 3
-    assert await core.stats.cohort("nope") is None
-    assert [c.code for c in await core.stats.cohorts()] == ["fall27", "spring27"]
+    assert await core.cohorts.get("nope") is None
+    assert [c.code for c in await core.cohorts.known()] == ["fall27", "spring27"]
 
 
 async def test_no_check_in_yet_is_empty(core: Core) -> None:
@@ -220,7 +220,7 @@ async def test_the_reads_use_the_check_in_indexes(core: Core) -> None:
                     plans.append(" | ".join(str(row[-1]) for row in plan))
                 return original(sql, params)  # type: ignore[arg-type]
 
-        for chosen in (None, await core.stats.cohort("spring27")):
+        for chosen in (None, await core.cohorts.get("spring27")):
             checkins.read_figures(Spy(), NOW, ZONE, chosen, {"spring27": "Spring 2027"})  # type: ignore[arg-type]
     assert plans
     for plan in plans:
