@@ -41,13 +41,29 @@ async def test_an_input_is_seen_once_expected_after_none_was(db: Database) -> No
     assert again is not None and again.kind == "again"
 
 
-async def test_a_read_overlapping_an_expect_is_not_remembered_as_none(db: Database) -> None:
+async def test_a_read_overlapping_an_expect_is_not_remembered_as_none(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inputs = PendingInputs(db, FrozenClock(START))
-    # The read runs first (nothing yet), the expect commits before the read's answer is
-    # taken: "nothing awaited" must not be remembered from it.
+    # The read finds nothing, then the expect commits before the read's answer is taken:
+    # "nothing awaited" must not be remembered from it. The read is held between its query
+    # and its answer so that the overlap happens on every run, whatever the threads do.
+    queried = asyncio.Event()
+    expected = asyncio.Event()
+    fetchone = db.fetchone
+
+    async def held(*args: object) -> object:
+        row = await fetchone(*args)  # type: ignore[arg-type]
+        queried.set()
+        await expected.wait()
+        return row
+
+    monkeypatch.setattr(db, "fetchone", held)
     reading = asyncio.ensure_future(inputs.get(8))
-    await asyncio.sleep(0)  # the read is on its way
+    await queried.wait()
+    monkeypatch.setattr(db, "fetchone", fetchone)
     await inputs.expect(8, "reason", {})
+    expected.set()
     assert await reading is None
     pending = await inputs.get(8)
     assert pending is not None and pending.kind == "reason"
