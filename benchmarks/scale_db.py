@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import random
 import sqlite3
@@ -78,9 +79,14 @@ Extension = Callable[[sqlite3.Connection, random.Random, list[Person]], None]
 
 
 def cache_path(people: int) -> Path:
-    """Where the database for this schema, generator version and size is kept."""
+    """Where the database for this schema, generator version and size is kept.
+
+    The schema is named by its last version and a digest of every migration's statements:
+    two branches that each add their own migration 16 do not share a file.
+    """
     schema = max(m.version for m in MIGRATIONS)
-    name = f"passerelle-scale-s{schema}-g{GENERATOR_VERSION}-{people}.db"
+    digest = hashlib.sha256(repr([(m.version, m.statements) for m in MIGRATIONS]).encode())
+    name = f"passerelle-scale-s{schema}-{digest.hexdigest()[:8]}-g{GENERATOR_VERSION}-{people}.db"
     return Path(tempfile.gettempdir()) / name
 
 
