@@ -69,15 +69,14 @@ async def _export(conn: aiosqlite.Connection, user_id: int) -> Any:
 
 async def _erase(erasure: Erasure) -> None:
     conn = erasure.conn
-    for row in await erasure.rows(
-        "SELECT status, rating FROM checkins WHERE user_id = ?", (erasure.user_id,)
-    ):
-        key = f"{row['status']}:{row['rating']}" if row["rating"] is not None else row["status"]
-        await conn.execute(
-            "INSERT INTO anonymous_counts(kind, key, count) VALUES ('checkin', ?, 1)"
-            " ON CONFLICT(kind, key) DO UPDATE SET count = count + 1",
-            (key,),
-        )
+    # What she answered stays as counts: "answered:4", "missed"... (one statement, grouped).
+    await conn.execute(
+        "INSERT INTO anonymous_counts(kind, key, count) SELECT 'checkin',"
+        " CASE WHEN rating IS NULL THEN status ELSE status || ':' || rating END, COUNT(*)"
+        " FROM checkins WHERE user_id = ? GROUP BY 2"
+        " ON CONFLICT(kind, key) DO UPDATE SET count = count + excluded.count",
+        (erasure.user_id,),
+    )
     # Her pairs end with her erasure (without the pairing's hooks): the other person's open
     # check-ins about them close, and their timers stop.
     for pair in await erasure.rows(

@@ -89,21 +89,23 @@ async def _erase(erasure: Erasure) -> None:
         if meeting.status == Status.CONFIRMED:  # it is in her calendar: take it out
             t = await erasure.translator(other)
             await put_in(conn, erasure.clock, [_cancellation(erasure, t, other, closed)])
-    for answer in await erasure.rows(
-        "SELECT answer FROM meeting_answers WHERE user_id = ?", (user_id,)
-    ):
-        await conn.execute(
-            "INSERT INTO anonymous_counts(kind, key, count) VALUES ('meeting.answer', ?, 1)"
-            " ON CONFLICT(kind, key) DO UPDATE SET count = count + 1",
-            (answer["answer"],),
-        )
+    await conn.execute(
+        "INSERT INTO anonymous_counts(kind, key, count) SELECT 'meeting.answer', answer,"
+        " COUNT(*) FROM meeting_answers WHERE user_id = ? GROUP BY answer"
+        " ON CONFLICT(kind, key) DO UPDATE SET count = count + excluded.count",
+        (user_id,),
+    )
     await conn.execute("DELETE FROM meeting_answers WHERE user_id = ?", (user_id,))
     await conn.execute("DELETE FROM availability WHERE user_id = ?", (user_id,))
     await conn.execute("DELETE FROM meeting_offers WHERE user_id = ?", (user_id,))
-    for column in PERSON_COLUMNS:
-        await conn.execute(
-            f"UPDATE meetings SET {column} = ? WHERE {column} = ?", (ERASED, user_id)
-        )
+    # Her id is in a meeting's proposer_id or closed_by only where she is one of its pair (or
+    # 0, the program): one statement over her meetings, found by index, names her nowhere.
+    await conn.execute(
+        "UPDATE meetings SET "
+        + ", ".join(f"{c} = CASE {c} WHEN :her THEN :erased ELSE {c} END" for c in PERSON_COLUMNS)
+        + " WHERE mentor_id = :her OR mentee_id = :her",
+        {"her": user_id, "erased": ERASED},
+    )
 
 
 def _cancellation(erasure: Erasure, t: Translator, to: int, meeting: Meeting) -> SendDocument:

@@ -423,7 +423,7 @@ class Meetings:
             ),
         )
         await cancel_matching(conn, timer_prefix(meeting), self.clock.now())
-        await self._use(conn, "moves = ?", meeting.id)
+        await self._use(conn, "pair_id = ? AND moves = ?", meeting.pair_id, meeting.id)
 
     # --- moving, cancelling ------------------------------------------------------------------
 
@@ -451,7 +451,7 @@ class Meetings:
         now: datetime,
     ) -> Moved:
         await cancel_matching(conn, timer_prefix(meeting), now)
-        await self._use(conn, "moves = ?", meeting.id)
+        await self._use(conn, "pair_id = ? AND moves = ?", meeting.pair_id, meeting.id)
         await conn.execute(
             "UPDATE meetings SET start_at = ?, end_at = ?, sequence = sequence + 1, booked_at = ?,"
             " proposer_id = ? WHERE id = ?",
