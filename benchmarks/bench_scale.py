@@ -11,10 +11,11 @@ in a subprocess, against the strict emulator with Telegram's limits on) and repo
 - the bot's RSS before `/export`, its peak during it, and its peak overall.
 
     python benchmarks/bench_scale.py [--people 100000] [--chatters 20] [--runs 2]
-        [--only /export ...] [--database FILE] [--defer-retention]
+        [--only /export ...] [--database FILE] [--defer-retention] [--checkout DIR]
 
 Meetings, check-ins, broadcasts and /report add their commands to `COMMANDS` below (and
-their rows to scale_db.EXTENSIONS).
+their rows to scale_db.EXTENSIONS). `--checkout DIR` runs the bot from another checkout (a
+worktree of main, say) on the same database, for A/B runs.
 """
 
 from __future__ import annotations
@@ -120,13 +121,16 @@ async def press(emu: Emulator, label: str) -> None:
 
 # (label, action, how many messages mark the end of the answer; 0: wait until quiet)
 COMMANDS: list[tuple[str, Action, int]] = [
-    ("/stats", lambda emu: command(emu, "/stats"), 1),
+    # /stats: its figures, then its check-ins in a message of their own
+    ("/stats", lambda emu: command(emu, "/stats"), 2),
     ("/review", lambda emu: command(emu, "/review"), 1),
     ("/review Next", lambda emu: press(emu, "Next"), 1),
     ("/review Approve", lambda emu: press(emu, "Approve"), 0),
     ("/pair", lambda emu: command(emu, "/pair"), 0),
     ("/export", lambda emu: command(emu, "/export"), 1),
-    # Meetings, check-ins, broadcasts and /report: add their commands here.
+    # /report: "drawing the chart", then the chart (a photo)
+    ("/report", lambda emu: command(emu, "/report"), 2),
+    # Meetings, broadcasts: add their commands here.
 ]
 
 
@@ -172,7 +176,7 @@ def defer_retention_run(path: Path) -> None:
 
 
 async def run_once(
-    database: Path, chatters_count: int, defer_retention: bool = False
+    database: Path, chatters_count: int, defer_retention: bool = False, checkout: Path | None = None
 ) -> dict[str, object]:
     """One bot start on a copy of the database, every staff command once."""
     emu = Emulator(rate_limit_per_second=30)
@@ -185,11 +189,8 @@ async def run_once(
         if defer_retention:
             defer_retention_run(copy)
         started = time.perf_counter()
-        process = await _start(
-            emu,
-            [sys.executable, "-m", "bot.cli", "run"],
-            copy,
-        )
+        run = [sys.executable, "-m", "bot.cli", "run"]
+        process = await _start(emu, ["env", "-C", str(checkout), *run] if checkout else run, copy)
         figures["start s"] = time.perf_counter() - started
         figures["RSS started MiB"] = memory_mib(process.pid)[0]
         chatters = Chatters(emu, chatters_count)
@@ -210,7 +211,8 @@ async def run_once(
             figures["peak RSS MiB"] = memory_mib(process.pid)[1]
             if os.environ.get("BENCH_SHOW"):
                 for message in emu.bot_messages(STAFF_ID):
-                    print(message.message_id, message.text[:120].replace("\n", " | "))
+                    text = ("[photo] " if message.photo else "") + message.text
+                    print(message.message_id, text[:120].replace("\n", " | "))
         finally:
             chatters.stop.set()
             await background
@@ -239,6 +241,9 @@ async def main() -> None:
         help="a prepared copy of the database to start from instead of scale_db's (e.g. one"
         " the bot has already started on once)",
     )
+    parser.add_argument(
+        "--checkout", type=Path, help="run the bot from this checkout (e.g. a worktree of main)"
+    )
     args = parser.parse_args()
     if args.only:  # these commands alone (labels as COMMANDS has them), in their order
         COMMANDS[:] = [command for command in COMMANDS if command[0] in args.only]
@@ -251,7 +256,7 @@ async def main() -> None:
     )
     runs = []
     for index in range(args.runs):
-        figures = await run_once(database, args.chatters, args.defer_retention)
+        figures = await run_once(database, args.chatters, args.defer_retention, args.checkout)
         runs.append(figures)
         cells = []
         for key, value in figures.items():
