@@ -149,12 +149,12 @@ async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
     first = time.perf_counter() - started
     last = first
     while True:  # the answer is complete when `messages` came, or nothing came for QUIET seconds
+        mark = emu.mark()
         sent = [m for m in emu.bot_messages(STAFF_ID) if m.version > before]
         if messages and len(sent) >= messages:
             break
-        mark = emu.mark()
-        try:
-            await emu.wait_for(STAFF_ID, since=mark, timeout=QUIET)
+        try:  # a known count waits for its messages; an unknown one until quiet
+            await emu.wait_for(STAFF_ID, since=mark, timeout=60 if messages else QUIET)
             last = time.perf_counter() - started
         except TimeoutError:
             break
