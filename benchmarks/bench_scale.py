@@ -43,6 +43,7 @@ from benchmarks.bench_onboarding import MENTEE, _start, _step  # noqa: E402
 from benchmarks.procstat import memory_mib  # noqa: E402
 from benchmarks.scale_db import STAFF_IDS, ensure  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
+from bot.emulator.state import EmuMessage  # noqa: E402
 
 # Seconds without a new message or edit that end an answer of unknown length.
 QUIET = 3.0
@@ -119,14 +120,25 @@ async def press(emu: Emulator, label: str) -> None:
     await emu.press(STAFF_ID, label, timeout=30)
 
 
-# (label, action, how many messages mark the end of the answer; 0: wait until quiet)
-COMMANDS: list[tuple[str, Action, int]] = [
+# What marks the end of an answer: how many messages, or a test of the messages sent or
+# edited since the command (0: wait until nothing comes for QUIET seconds).
+Done = int | Callable[[list[EmuMessage]], bool]
+
+
+def has_buttons(sent: list[EmuMessage]) -> bool:
+    """/pair's page: its first message edited into suggestions with buttons (or no one to
+    pair: any answer but "looking for pairs")."""
+    return any(m.buttons or "…" not in m.text for m in sent)
+
+
+# (label, action, what marks the end of the answer)
+COMMANDS: list[tuple[str, Action, Done]] = [
     # /stats: its figures, then its check-ins in a message of their own
     ("/stats", lambda emu: command(emu, "/stats"), 2),
     ("/review", lambda emu: command(emu, "/review"), 1),
     ("/review Next", lambda emu: press(emu, "Next"), 1),
     ("/review Approve", lambda emu: press(emu, "Approve"), 0),
-    ("/pair", lambda emu: command(emu, "/pair"), 0),
+    ("/pair", lambda emu: command(emu, "/pair"), has_buttons),
     ("/export", lambda emu: command(emu, "/export"), 1),
     # /report: "drawing the chart", then the chart (a photo)
     ("/report", lambda emu: command(emu, "/report"), 2),
@@ -134,7 +146,7 @@ COMMANDS: list[tuple[str, Action, int]] = [
 ]
 
 
-async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
+async def timed(emu: Emulator, action: Action, messages: Done) -> Timing:
     """Runs one staff action; times its first and last message and the others meanwhile."""
     before = emu.mark()
     newest = max((m.message_id for m in emu.chat(STAFF_ID)), default=0)
@@ -151,7 +163,8 @@ async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
     while True:  # the answer is complete when `messages` came, or nothing came for QUIET seconds
         mark = emu.mark()
         sent = [m for m in emu.bot_messages(STAFF_ID) if m.version > before]
-        if messages and len(sent) >= messages:
+        done = messages(sent) if callable(messages) else 0 < messages <= len(sent)
+        if done:
             break
         try:  # a known count waits for its messages; an unknown one until quiet
             await emu.wait_for(STAFF_ID, since=mark, timeout=60 if messages else QUIET)

@@ -227,28 +227,33 @@ _TALLY = (
 
 
 # A check-in's place in its member's order, `opened_at, id` (the latest is the greatest: " "
-# sorts before any character of a stamp, ids have 12 digits), then its status or rating.
-_ORDER = "c.opened_at || ' ' || printf('%012d', c.id)"
+# sorts before any character of a stamp, ids are written with 13 digits), then its status
+# and rating: "2026-11-20T15:00:00Z 1000000004242 answered 4".
+_ORDER = "c.opened_at || ' ' || (1000000000000 + c.id)"
 _MEMBER = (
     "MAX(CASE WHEN c.user_id = p.{who} AND c.status IN ('answered', 'missed')"
-    f" THEN {_ORDER} || ' ' || c.status END) AS {{who}}_due,"
-    " MAX(CASE WHEN c.user_id = p.{who} AND c.status = 'answered'"
-    f" THEN {_ORDER} || ' ' || COALESCE(c.rating, '') END) AS {{who}}_rated"
+    f" THEN {_ORDER} || ' ' || c.status || ' ' || COALESCE(c.rating, '') END) AS {{who}}_due"
 )
-# The due check-in before a member's latest, read only when the latest was missed ("~" sorts
-# after " missed": the latest's own key is not before it).
+# When a member's latest due check-in was missed, the one before it ("~" sorts after any
+# status: the latest's own key is not before it) and her latest answered one's rating.
 _SECOND = (
-    "CASE WHEN {who}_due LIKE '% missed' THEN (SELECT c.status FROM checkins c"
+    "CASE WHEN {who}_due LIKE '% missed %' THEN (SELECT c.status FROM checkins c"
     " WHERE c.pair_id = g.pair_id AND c.user_id = g.{who}"
     " AND c.status IN ('answered', 'missed') AND c.opened_at >= :since AND c.opened_at < :until"
     f" AND {_ORDER} || '~' < {{who}}_due"
     " ORDER BY c.opened_at DESC, c.id DESC LIMIT 1) END"
 )
+_RATED = (
+    "CASE WHEN {who}_due LIKE '% missed %' THEN (SELECT c.rating FROM checkins c"
+    " WHERE c.pair_id = g.pair_id AND c.user_id = g.{who} AND c.status = 'answered'"
+    " AND c.opened_at >= :since AND c.opened_at < :until"
+    " ORDER BY c.opened_at DESC, c.id DESC LIMIT 1) END"
+)
 _PER_PAIR = (
     "SELECT pair_id, mentor_id, mentee_id, last_answered, missed_recently,"
     " answered, missed, rating_sum, rated, last_sum, last_rated, before_sum, before_rated,"
-    f" mentor_id_due, {_SECOND.format(who='mentor_id')}, mentor_id_rated,"
-    f" mentee_id_due, {_SECOND.format(who='mentee_id')}, mentee_id_rated"
+    f" mentor_id_due, {_SECOND.format(who='mentor_id')}, {_RATED.format(who='mentor_id')},"
+    f" mentee_id_due, {_SECOND.format(who='mentee_id')}, {_RATED.format(who='mentee_id')}"
     " FROM (SELECT p.id AS pair_id, p.mentor_id, p.mentee_id,"
     " MAX(c.answered_at) AS last_answered,"
     " SUM(c.status = 'missed' AND c.opened_at >= :recent) AS missed_recently,"
@@ -411,11 +416,14 @@ def read_figures(
         data.last_answered = last_answered or ""
         data.missed_recently = bool(missed_recently)
         for member, due, second, rated in ((mentor_id, *row[13:16]), (mentee_id, *row[16:19])):
-            if due is not None:
-                latest[(pair_id, member)] = [due.rsplit(" ", 1)[1], *([second] if second else [])]
-            if rated is not None:
-                rating = rated.rsplit(" ", 1)[1]
+            if due is None:  # no check-in due in the period
+                continue
+            status, rating = due.rsplit(" ", 2)[1:]
+            latest[(pair_id, member)] = [status, *([second] if second else [])]
+            if status == "answered":
                 latest_rating[(pair_id, member)] = int(rating) if rating else None
+            else:
+                latest_rating[(pair_id, member)] = rated
     # Answers after the period's end cannot exist; answers of check-ins asked before it can
     # (one stays open until the next is due: MAX_OPEN_DAYS at most). Only a pair that would
     # be silent otherwise is looked at again.

@@ -148,6 +148,10 @@ async def test_the_latest_check_ins_go_by_when_asked_then_by_id(core: Core) -> N
     await checkin(core, before, m3, NOW - 100 * DAY, "missed")  # before the period
     # A check-in asked before the period but answered in the last 28 days: not silent.
     await checkin(core, before, e3, NOW - 90 * DAY, "answered", 4, answered=NOW - 10 * DAY)
+    # Her latest answer rated 1, then a check-in missed: the rating still counts.
+    low, m4, _ = await a_pair(core, 40)
+    await checkin(core, low, m4, NOW - 20 * DAY, "answered", 1)
+    await checkin(core, low, m4, NOW - 6 * DAY, "missed")
 
     figures = await core.stats.checkins(ZONE)
     reasons = {
@@ -158,6 +162,7 @@ async def test_the_latest_check_ins_go_by_when_asked_then_by_id(core: Core) -> N
         twice: {(Why.MISSED, "Mentor10", 0)},
         tie: {(Why.LOW_RATING, "Mentor20", 2)},
         before: {(Why.MISSED, "Mentor30", 0)},
+        low: {(Why.LOW_RATING, "Mentor40", 1)},
     }
 
 
