@@ -139,7 +139,8 @@ COMMANDS: list[tuple[str, Action, Done]] = [
     ("/review Next", lambda emu: press(emu, "Next"), 1),
     ("/review Approve", lambda emu: press(emu, "Approve"), 0),
     ("/pair", lambda emu: command(emu, "/pair"), has_buttons),
-    ("/export", lambda emu: command(emu, "/export"), 1),
+    # /export: "writing the CSV file", then the file
+    ("/export", lambda emu: command(emu, "/export"), 2),
     # /report: "drawing the chart", then the chart (a photo)
     ("/report", lambda emu: command(emu, "/report"), 2),
     # Meetings, broadcasts: add their commands here.
