@@ -11,10 +11,11 @@ in a subprocess, against the strict emulator with Telegram's limits on) and repo
 - the bot's RSS before `/export`, its peak during it, and its peak overall.
 
     python benchmarks/bench_scale.py [--people 100000] [--chatters 20] [--runs 2]
-        [--only /export ...] [--database FILE] [--defer-retention]
+        [--only /export ...] [--database FILE] [--defer-retention] [--checkout DIR]
 
 Meetings, check-ins, broadcasts and /report add their commands to `COMMANDS` below (and
-their rows to scale_db.EXTENSIONS).
+their rows to scale_db.EXTENSIONS). `--checkout DIR` runs the bot from another checkout (a
+worktree of main, say) on the same database, for A/B runs.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from benchmarks.bench_onboarding import MENTEE, _start, _step  # noqa: E402
 from benchmarks.procstat import memory_mib  # noqa: E402
 from benchmarks.scale_db import STAFF_IDS, ensure  # noqa: E402
 from bot.emulator import Emulator  # noqa: E402
+from bot.emulator.state import EmuMessage  # noqa: E402
 
 # Seconds without a new message or edit that end an answer of unknown length.
 QUIET = 3.0
@@ -118,19 +120,34 @@ async def press(emu: Emulator, label: str) -> None:
     await emu.press(STAFF_ID, label, timeout=30)
 
 
-# (label, action, how many messages mark the end of the answer; 0: wait until quiet)
-COMMANDS: list[tuple[str, Action, int]] = [
-    ("/stats", lambda emu: command(emu, "/stats"), 1),
+# What marks the end of an answer: how many messages, or a test of the messages sent or
+# edited since the command (0: wait until nothing comes for QUIET seconds).
+Done = int | Callable[[list[EmuMessage]], bool]
+
+
+def has_buttons(sent: list[EmuMessage]) -> bool:
+    """/pair's page: its first message edited into suggestions with buttons (or no one to
+    pair: any answer but "looking for pairs")."""
+    return any(m.buttons or "…" not in m.text for m in sent)
+
+
+# (label, action, what marks the end of the answer)
+COMMANDS: list[tuple[str, Action, Done]] = [
+    # /stats: its figures, then its check-ins in a message of their own
+    ("/stats", lambda emu: command(emu, "/stats"), 2),
     ("/review", lambda emu: command(emu, "/review"), 1),
     ("/review Next", lambda emu: press(emu, "Next"), 1),
     ("/review Approve", lambda emu: press(emu, "Approve"), 0),
-    ("/pair", lambda emu: command(emu, "/pair"), 0),
-    ("/export", lambda emu: command(emu, "/export"), 1),
-    # Meetings, check-ins, broadcasts and /report: add their commands here.
+    ("/pair", lambda emu: command(emu, "/pair"), has_buttons),
+    # /export: "writing the CSV file", then the file
+    ("/export", lambda emu: command(emu, "/export"), 2),
+    # /report: "drawing the chart", then the chart (a photo)
+    ("/report", lambda emu: command(emu, "/report"), 2),
+    # Meetings, broadcasts: add their commands here.
 ]
 
 
-async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
+async def timed(emu: Emulator, action: Action, messages: Done) -> Timing:
     """Runs one staff action; times its first and last message and the others meanwhile."""
     before = emu.mark()
     newest = max((m.message_id for m in emu.chat(STAFF_ID)), default=0)
@@ -145,12 +162,13 @@ async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
     first = time.perf_counter() - started
     last = first
     while True:  # the answer is complete when `messages` came, or nothing came for QUIET seconds
-        sent = [m for m in emu.bot_messages(STAFF_ID) if m.version > before]
-        if messages and len(sent) >= messages:
-            break
         mark = emu.mark()
-        try:
-            await emu.wait_for(STAFF_ID, since=mark, timeout=QUIET)
+        sent = [m for m in emu.bot_messages(STAFF_ID) if m.version > before]
+        done = messages(sent) if callable(messages) else 0 < messages <= len(sent)
+        if done:
+            break
+        try:  # a known count waits for its messages; an unknown one until quiet
+            await emu.wait_for(STAFF_ID, since=mark, timeout=60 if messages else QUIET)
             last = time.perf_counter() - started
         except TimeoutError:
             break
@@ -172,7 +190,7 @@ def defer_retention_run(path: Path) -> None:
 
 
 async def run_once(
-    database: Path, chatters_count: int, defer_retention: bool = False
+    database: Path, chatters_count: int, defer_retention: bool = False, checkout: Path | None = None
 ) -> dict[str, object]:
     """One bot start on a copy of the database, every staff command once."""
     emu = Emulator(rate_limit_per_second=30)
@@ -185,11 +203,8 @@ async def run_once(
         if defer_retention:
             defer_retention_run(copy)
         started = time.perf_counter()
-        process = await _start(
-            emu,
-            [sys.executable, "-m", "bot.cli", "run"],
-            copy,
-        )
+        run = [sys.executable, "-m", "bot.cli", "run"]
+        process = await _start(emu, ["env", "-C", str(checkout), *run] if checkout else run, copy)
         figures["start s"] = time.perf_counter() - started
         figures["RSS started MiB"] = memory_mib(process.pid)[0]
         chatters = Chatters(emu, chatters_count)
@@ -210,7 +225,8 @@ async def run_once(
             figures["peak RSS MiB"] = memory_mib(process.pid)[1]
             if os.environ.get("BENCH_SHOW"):
                 for message in emu.bot_messages(STAFF_ID):
-                    print(message.message_id, message.text[:120].replace("\n", " | "))
+                    text = ("[photo] " if message.photo else "") + message.text
+                    print(message.message_id, text[:120].replace("\n", " | "))
         finally:
             chatters.stop.set()
             await background
@@ -239,6 +255,9 @@ async def main() -> None:
         help="a prepared copy of the database to start from instead of scale_db's (e.g. one"
         " the bot has already started on once)",
     )
+    parser.add_argument(
+        "--checkout", type=Path, help="run the bot from this checkout (e.g. a worktree of main)"
+    )
     args = parser.parse_args()
     if args.only:  # these commands alone (labels as COMMANDS has them), in their order
         COMMANDS[:] = [command for command in COMMANDS if command[0] in args.only]
@@ -251,7 +270,7 @@ async def main() -> None:
     )
     runs = []
     for index in range(args.runs):
-        figures = await run_once(database, args.chatters, args.defer_retention)
+        figures = await run_once(database, args.chatters, args.defer_retention, args.checkout)
         runs.append(figures)
         cells = []
         for key, value in figures.items():

@@ -24,6 +24,11 @@ inbox rows and 40,000 sent outbox rows.
 
 Other capabilities (meetings, check-ins, broadcasts) add their rows in `EXTENSIONS` below:
 one function each, given the connection, the seeded random generator and the people.
+Check-ins (`_checkins`): four cohorts over the active pairs' people, and a check-in every 14
+days for each member of each active pair over the program's months (24 fortnights up to
+CHECKINS_NOW: 240,000 rows; 80 % answered with a rating, 15 % missed, 5 % closed), the
+ended pairs' members' over their pair's months (July to September), and an open alert for
+one active pair in 50.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +54,7 @@ from benchmarks.bench_matching import PARTNERS  # noqa: E402
 from bot.runtime.db import Database  # noqa: E402
 from bot.runtime.migrations import MIGRATIONS  # noqa: E402
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: cohorts and check-ins (_checkins)
 FIRST_ID = 7_000_000_000  # far from the emulator's own user ids (1001 up)
 STAFF_IDS = tuple(range(6_000_000_001, 6_000_000_011))
 LANGUAGES = (("en", 0.4), ("fr", 0.4), ("es", 0.2))
@@ -268,8 +274,59 @@ def _staff_and_history(conn: sqlite3.Connection, rng: random.Random, count: int)
     )
 
 
+COHORTS = ("spring26", "summer26", "fall26", "winter26")
+CHECKINS_NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # the latest check-ins are before it
+CHECKIN_FORTNIGHTS = 24  # the program's months, January to November
+
+
+def _iso(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _checkins(conn: sqlite3.Connection, rng: random.Random, people: list[Person]) -> None:
+    """Cohorts, a check-in per member of each pair every fortnight, and some open alerts."""
+    for code in COHORTS:
+        conn.execute(
+            "INSERT INTO cohorts(code, name, created_by, created_at) VALUES (?, ?, ?, ?)",
+            (code, code.capitalize(), STAFF_IDS[0], "2026-01-05T12:00:00Z"),
+        )
+    rows, alerts, cohorts = [], [], []
+    pairs = conn.execute("SELECT id, mentor_id, mentee_id, created_at, ended_at FROM pairs")
+    for pair_id, mentor, mentee, created_at, ended_at in pairs.fetchall():
+        code = COHORTS[pair_id % len(COHORTS)]
+        if ended_at is None:
+            cohorts += [(code, mentor), (code, mentee)]
+            last, count = CHECKINS_NOW, CHECKIN_FORTNIGHTS
+        else:  # an ended pair's check-ins, over its own months
+            start = datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            end = datetime.strptime(ended_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            last, count = end, max(0, (end - start).days // 14)
+        for member in (mentor, mentee):
+            for k in range(count):
+                opened = last - timedelta(days=14 * k + 1, hours=rng.randint(0, 23))
+                status = rng.choices(("answered", "missed", "closed"), (80, 15, 5))[0]
+                rating = rng.choices((1, 2, 3, 4, 5), (3, 7, 20, 40, 30))[0]
+                answered = _iso(opened + timedelta(hours=5)) if status == "answered" else None
+                closed = _iso(opened + timedelta(days=13)) if status != "answered" else None
+                rated = rating if answered else None
+                rows.append((member, pair_id, code, status, rated, _iso(opened), answered, closed))
+        if ended_at is None and rng.random() < 0.02:
+            alerts.append((mentee, pair_id, _iso(CHECKINS_NOW - timedelta(days=3))))
+    conn.executemany("UPDATE applications SET cohort = ? WHERE user_id = ?", cohorts)
+    rows.sort(key=lambda row: row[5])  # inserted in the order they were asked
+    conn.executemany(
+        "INSERT INTO checkins(user_id, pair_id, cohort, reason, status, rating, opened_at,"
+        " answered_at, closed_at) VALUES (?, ?, ?, 'cadence', ?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.executemany(
+        "INSERT INTO checkin_alerts(user_id, pair_id, kind, created_at) VALUES (?, ?, 'help', ?)",
+        alerts,
+    )
+
+
 # Meetings, check-ins and broadcasts: each adds its generator here (see the module docstring).
-EXTENSIONS: list[Extension] = []
+EXTENSIONS: list[Extension] = [_checkins]
 
 
 def build(path: Path, people: int = 100_000, seed: int = 13) -> None:
@@ -319,7 +376,10 @@ def main() -> None:
     args = parser.parse_args()
     path = ensure(args.people, args.fresh)
     conn = sqlite3.connect(path)
-    tables = ("people", "applications", "answers", "pairs", "audit_log", "inbox", "outbox")
+    tables = (
+        *("people", "applications", "answers", "pairs", "audit_log", "inbox", "outbox"),
+        *("cohorts", "checkins", "checkin_alerts"),
+    )
     counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
     conn.close()
     print(path, f"{path.stat().st_size / 2**20:.0f} MiB", counts)

@@ -200,33 +200,50 @@ _ACTIVE_PAIRS = (
     " + (SELECT COUNT(*) FROM pairs x WHERE x.ended_at IS NULL AND x.mentee_id = p.user_id))"
 )
 _PARTICIPANTS = (
-    f"SELECT p.*, a.role AS app_role, a.status AS app_status, {_ACTIVE_PAIRS} AS active_pairs"
-    " FROM people p JOIN applications a ON a.user_id = p.user_id"
+    "SELECT p.*, a.role AS app_role, a.status AS app_status, {active} AS active_pairs"
+    " FROM people p JOIN applications a ON a.user_id = p.user_id{join}"
 )
-# The answers pairing reads, for the same people: the filter runs again in the join, so the
-# query binds as many values as the filter, however many people match (SQLite refuses more
-# than 32,766 values in one statement).
+# Everyone's active pairs counted in one grouped pass over the active pairs, for a read that
+# looks at thousands of people (`unpaired`): `_BUSY_COUNT` in its filter and columns.
+_BUSY = (
+    "WITH busy(user_id, active) AS (SELECT user_id, COUNT(*) FROM"
+    " (SELECT mentor_id AS user_id FROM pairs WHERE ended_at IS NULL"
+    " UNION ALL SELECT mentee_id FROM pairs WHERE ended_at IS NULL) GROUP BY user_id) "
+)
+_BUSY_COUNT = "COALESCE(b.active, 0)"
+_BUSY_JOIN = " LEFT JOIN busy b ON b.user_id = p.user_id"
+# The answers pairing reads, for the people read (500 ids at a time: SQLite refuses more than
+# 32,766 values in one statement).
 _ANSWERS = (
-    "SELECT p.user_id, x.step, x.value"
-    " FROM people p JOIN applications a ON a.user_id = p.user_id"
-    " JOIN answers x ON x.user_id = p.user_id"
-    f" AND x.step IN ({', '.join(repr(str(step)) for step in READ_STEPS)})"
+    "SELECT user_id, step, value FROM answers WHERE user_id IN ({marks})"
+    f" AND step IN ({', '.join(repr(str(step)) for step in READ_STEPS)})"
 )
+_CHUNK = 500
 
 
-async def _participants(fetch: Fetch, where: str, params: Sequence[Any]) -> list[Participant]:
-    rows = await fetch(f"{_PARTICIPANTS} WHERE {where}", params)
+async def _participants(
+    fetch: Fetch, where: str, params: Sequence[Any], grouped: bool = False
+) -> list[Participant]:
+    """The people matching `where` with their answers; `grouped`: their active pairs counted
+    by `_BUSY` (`_BUSY_COUNT` in `where`), else one lookup each."""
+    if grouped:
+        sql = _BUSY + _PARTICIPANTS.format(active=_BUSY_COUNT, join=_BUSY_JOIN)
+    else:
+        sql = _PARTICIPANTS.format(active=_ACTIVE_PAIRS, join="")
+    rows = await fetch(f"{sql} WHERE {where}", params)
     if not rows:
         return []
     answers: dict[int, dict[str, Any]] = {row["user_id"]: {} for row in rows}
     decoded: dict[str, Any] = {}  # a few hundred distinct values among thousands of answers
-    for user_id, step, text in await fetch(f"{_ANSWERS} WHERE {where}", params):
-        given = answers.get(user_id)
-        if given is None:  # someone who came to match between the two reads
-            continue
-        if text not in decoded:
-            decoded[text] = _decode(text)
-        given[step] = decoded[text]
+    ids = list(answers)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for user_id, step, text in await fetch(
+            _ANSWERS.format(marks=", ".join("?" * len(chunk))), chunk
+        ):
+            if text not in decoded:
+                decoded[text] = _decode(text)
+            answers[user_id][step] = decoded[text]
     result = []
     for row in rows:
         given = answers[row["user_id"]]
@@ -555,16 +572,16 @@ class Pairing:
         """Approved mentors with free places and approved mentees without a pair (only those
         who applied with the `cohort` code, case aside, when one is given)."""
         # Chosen by SQLite: of thousands approved, only the few hundred still to pair are
-        # read with their answers.
+        # read with their answers; everyone's active pairs counted in one grouped pass.
         where = (
-            f"a.status = ? AND ((a.role = ? AND p.capacity > {_ACTIVE_PAIRS})"
-            f" OR (a.role = ? AND {_ACTIVE_PAIRS} = 0))"
+            f"a.status = ? AND ((a.role = ? AND p.capacity > {_BUSY_COUNT})"
+            f" OR (a.role = ? AND {_BUSY_COUNT} = 0))"
         )
         params: tuple[Any, ...] = (APPROVED, MENTOR, MENTEE)
         if cohort is not None:
             where += " AND lower(a.cohort) = lower(?)"
             params += (cohort,)
-        everyone = await _participants(self._read, where, params)
+        everyone = await _participants(self._read, where, params, grouped=True)
         mentors = [p for p in everyone if p.role == MENTOR and p.places_left > 0]
         mentees = [p for p in everyone if p.role == MENTEE and p.active == 0]
         return mentors, mentees

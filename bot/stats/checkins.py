@@ -226,10 +226,52 @@ _TALLY = (
 )
 
 
-_LATEST = (
-    "SELECT status FROM checkins c WHERE c.pair_id = m.pair_id AND c.user_id = m.user_id"
-    " AND c.status IN ('answered', 'missed') AND c.opened_at >= ? AND c.opened_at < ?"
-    " ORDER BY c.opened_at DESC, c.id DESC LIMIT 1 OFFSET {}"
+# A check-in's place in its member's order, `opened_at, id` (the latest is the greatest: " "
+# sorts before any character of a stamp, ids are written with 13 digits), then its status
+# and rating: "2026-11-20T15:00:00Z 1000000004242 answered 4".
+_ORDER = "c.opened_at || ' ' || (1000000000000 + c.id)"
+_MEMBER = (
+    "MAX(CASE WHEN c.user_id = p.{who} AND c.status IN ('answered', 'missed')"
+    f" THEN {_ORDER} || ' ' || c.status || ' ' || COALESCE(c.rating, '') END) AS {{who}}_due"
+)
+# When a member's latest due check-in was missed, the one before it ("~" sorts after any
+# status: the latest's own key is not before it) and her latest answered one's rating.
+_SECOND = (
+    "CASE WHEN {who}_due LIKE '% missed %' THEN (SELECT c.status FROM checkins c"
+    " WHERE c.pair_id = g.pair_id AND c.user_id = g.{who}"
+    " AND c.status IN ('answered', 'missed') AND c.opened_at >= :since AND c.opened_at < :until"
+    f" AND {_ORDER} || '~' < {{who}}_due"
+    " ORDER BY c.opened_at DESC, c.id DESC LIMIT 1) END"
+)
+_RATED = (
+    "CASE WHEN {who}_due LIKE '% missed %' THEN (SELECT c.rating FROM checkins c"
+    " WHERE c.pair_id = g.pair_id AND c.user_id = g.{who} AND c.status = 'answered'"
+    " AND c.opened_at >= :since AND c.opened_at < :until"
+    " ORDER BY c.opened_at DESC, c.id DESC LIMIT 1) END"
+)
+_PER_PAIR = (
+    "SELECT pair_id, mentor_id, mentee_id, last_answered, missed_recently,"
+    " answered, missed, rating_sum, rated, last_sum, last_rated, before_sum, before_rated,"
+    f" mentor_id_due, {_SECOND.format(who='mentor_id')}, {_RATED.format(who='mentor_id')},"
+    f" mentee_id_due, {_SECOND.format(who='mentee_id')}, {_RATED.format(who='mentee_id')}"
+    " FROM (SELECT p.id AS pair_id, p.mentor_id, p.mentee_id,"
+    " MAX(c.answered_at) AS last_answered,"
+    " SUM(c.status = 'missed' AND c.opened_at >= :recent) AS missed_recently,"
+    " SUM(c.status = 'answered') AS answered, SUM(c.status = 'missed') AS missed,"
+    " COALESCE(SUM(CASE WHEN c.status = 'answered' THEN c.rating END), 0) AS rating_sum,"
+    " SUM(c.status = 'answered' AND c.rating IS NOT NULL) AS rated,"
+    " SUM(CASE WHEN c.status = 'answered' AND c.opened_at >= :last THEN c.rating END)"
+    " AS last_sum,"
+    " SUM(c.status = 'answered' AND c.rating IS NOT NULL AND c.opened_at >= :last)"
+    " AS last_rated,"
+    " SUM(CASE WHEN c.status = 'answered' AND c.opened_at >= :before AND c.opened_at < :last"
+    " THEN c.rating END) AS before_sum,"
+    " SUM(c.status = 'answered' AND c.rating IS NOT NULL AND c.opened_at >= :before"
+    " AND c.opened_at < :last) AS before_rated,"
+    f" {_MEMBER.format(who='mentor_id')}, {_MEMBER.format(who='mentee_id')}"
+    " FROM pairs p JOIN checkins c ON c.pair_id = p.id"
+    " WHERE p.ended_at IS NULL{in_cohort} AND c.opened_at >= :since AND c.opened_at < :until"
+    " GROUP BY p.id) g"
 )
 
 
@@ -245,9 +287,14 @@ def _group(by_bucket: dict[int, Tally], count: int) -> Group:
 
 @dataclass
 class _PairData:
-    buckets: dict[int, Tally] = field(default_factory=dict)
+    total: Tally = field(default_factory=Tally)
+    last: Tally = field(default_factory=Tally)  # the latest fortnight's (ratings only)
+    before: Tally = field(default_factory=Tally)  # the fortnight before it (ratings only)
     last_answered: str = ""
     missed_recently: bool = False
+
+    def group(self) -> Group:
+        return Group(self.total, Trend(self.before.average, self.last.average))
 
 
 def _active_pairs(conn: sqlite3.Connection, cohort: Cohort | None) -> dict[int, tuple[int, int]]:
@@ -335,56 +382,68 @@ def read_figures(
         )
     )
 
-    # Per active pair and fortnight, on index checkins_pair (pair_id, opened_at).
+    # Per active pair, in one pass over its check-ins of the period (index checkins_pair):
+    # its tally, the last two fortnights' ratings (its trend), its latest answer and recent
+    # misses, and each member's latest due and latest answered check-in (the greatest
+    # `opened_at, id` key, the status or rating appended), never a per-member lookup.
     active = _active_pairs(conn, cohort)
     recent = stamp(now - timedelta(days=SILENT_DAYS))
-    in_pairs = "pair_id IN (SELECT id FROM pairs p WHERE ended_at IS NULL" + (
+    in_cohort = (
         " AND (EXISTS (SELECT 1 FROM applications a WHERE a.user_id = p.mentor_id"
-        " AND lower(a.cohort) = lower(?)) OR EXISTS (SELECT 1 FROM applications a"
-        " WHERE a.user_id = p.mentee_id AND lower(a.cohort) = lower(?))))"
+        " AND lower(a.cohort) = lower(:cohort)) OR EXISTS (SELECT 1 FROM applications a"
+        " WHERE a.user_id = p.mentee_id AND lower(a.cohort) = lower(:cohort)))"
         if cohort is not None
-        else ")"
+        else ""
     )
-    pair_params: list[object] = [cohort.code, cohort.code] if cohort is not None else []
-    pairs: dict[int, _PairData] = defaultdict(_PairData)
-    for pair_id, index, last_answered, missed_recently, *counts in conn.execute(
-        f"SELECT pair_id, {bucket}, MAX(answered_at),"
-        f" SUM(status = 'missed' AND opened_at >= ?), {_TALLY} FROM checkins"
-        f" WHERE {in_pairs} AND opened_at >= ? AND opened_at < ? GROUP BY 1, 2",
-        [*bucket_params, recent, *pair_params, since, until],
-    ):
-        data = pairs[pair_id]
-        data.buckets[index] = _tally(counts)
-        data.last_answered = max(data.last_answered, last_answered or "")
-        data.missed_recently = data.missed_recently or bool(missed_recently)
+    pairs: dict[int, _PairData] = {}
+    latest: dict[tuple[int, int], list[str]] = {}
+    latest_rating: dict[tuple[int, int], int | None] = {}
+    named = {
+        "since": since,
+        "until": until,
+        "recent": recent,
+        "last": bounds[-2],  # where the latest fortnight starts
+        "before": bounds[-3] if count > 1 else bounds[-2],  # and the one before it
+    }
+    if cohort is not None:
+        named["cohort"] = cohort.code
+    for row in conn.execute(_PER_PAIR.format(in_cohort=in_cohort), named):
+        pair_id, mentor_id, mentee_id, last_answered, missed_recently = row[:5]
+        data = pairs[pair_id] = _PairData()
+        data.total = _tally(row[5:9])
+        data.last = Tally(0, 0, int(row[9] or 0), int(row[10] or 0))
+        data.before = Tally(0, 0, int(row[11] or 0), int(row[12] or 0))
+        data.last_answered = last_answered or ""
+        data.missed_recently = bool(missed_recently)
+        for member, due, second, rated in ((mentor_id, *row[13:16]), (mentee_id, *row[16:19])):
+            if due is None:  # no check-in due in the period
+                continue
+            status, rating = due.rsplit(" ", 2)[1:]
+            latest[(pair_id, member)] = [status, *([second] if second else [])]
+            if status == "answered":
+                latest_rating[(pair_id, member)] = int(rating) if rating else None
+            else:
+                latest_rating[(pair_id, member)] = rated
     # Answers after the period's end cannot exist; answers of check-ins asked before it can
-    # (one stays open until the next is due: MAX_OPEN_DAYS at most).
+    # (one stays open until the next is due: MAX_OPEN_DAYS at most). Only a pair that would
+    # be silent otherwise is looked at again.
     oldest = stamp(midnight(spans[0][0], zone) - timedelta(days=MAX_OPEN_DAYS))
-    for pair_id, last_answered in conn.execute(
-        f"SELECT pair_id, MAX(answered_at) FROM checkins WHERE {in_pairs}"
-        " AND opened_at >= ? AND opened_at < ? AND answered_at >= ? GROUP BY pair_id",
-        [*pair_params, oldest, since, recent],
-    ):
-        if pair_id in pairs:
+    silent = sorted(
+        pair_id
+        for pair_id, data in pairs.items()
+        if data.missed_recently and data.last_answered < recent
+    )
+    for start in range(0, len(silent), 500):
+        chunk = silent[start : start + 500]
+        for pair_id, last_answered in conn.execute(
+            f"SELECT pair_id, MAX(answered_at) FROM checkins WHERE pair_id IN"
+            f" ({','.join('?' * len(chunk))}) AND opened_at >= ? AND opened_at < ?"
+            " AND answered_at >= ? GROUP BY pair_id",
+            [*chunk, oldest, since, recent],
+        ):
             data = pairs[pair_id]
             data.last_answered = max(data.last_answered, last_answered or "")
 
-    # Each member's latest two due check-ins and her latest rating: a few index steps back
-    # from the end of her pair's check-ins (checkins_pair), never a sort of the period.
-    latest: dict[tuple[int, int], list[str]] = {}
-    latest_rating: dict[tuple[int, int], int | None] = {}
-    for pair_id, user_id, last, before, rated in conn.execute(
-        f"SELECT m.pair_id, m.user_id, ({_LATEST.format('0')}), ({_LATEST.format('1')}),"
-        " (SELECT rating FROM checkins c WHERE c.pair_id = m.pair_id AND c.user_id = m.user_id"
-        "  AND c.status = 'answered' AND c.opened_at >= ? AND c.opened_at < ?"
-        "  ORDER BY c.opened_at DESC, c.id DESC LIMIT 1)"
-        " FROM (SELECT id AS pair_id, mentor_id AS user_id FROM pairs WHERE ended_at IS NULL"
-        "  UNION ALL SELECT id, mentee_id FROM pairs WHERE ended_at IS NULL) m"
-        f" WHERE m.{in_pairs}",
-        [since, until] * 3 + pair_params,
-    ):
-        latest[(pair_id, user_id)] = [status for status in (last, before) if status]
-        latest_rating[(pair_id, user_id)] = rated
     open_alerts: dict[int, int] = defaultdict(int)
     for pair_id, alerts in conn.execute(
         "SELECT pair_id, COUNT(*) FROM checkin_alerts WHERE handled_at IS NULL GROUP BY pair_id"
@@ -416,11 +475,7 @@ def read_figures(
         return (-len(found[pair_id]), min(ratings, default=6), pair_id)
 
     shown_risks = sorted(found, key=severity)[:SHOWN_PAIRS]
-    with_figures = [
-        (pair_id, _group(data.buckets, count))
-        for pair_id, data in pairs.items()
-        if pair_id in active
-    ]
+    with_figures = [(pair_id, data.group()) for pair_id, data in pairs.items() if pair_id in active]
     with_figures = [(pair_id, group) for pair_id, group in with_figures if group.tally.due]
     with_figures.sort(
         key=lambda item: (

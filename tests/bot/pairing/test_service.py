@@ -187,6 +187,23 @@ async def test_suggestions_cover_only_the_unpaired_and_approved(
     assert fingerprint(suggested) != fingerprint([])
 
 
+async def test_unpaired_counts_each_persons_active_pairs_only(
+    db: Database, pairing: Pairing
+) -> None:
+    # `unpaired` counts everyone's active pairs in one grouped pass: ended pairs never count.
+    await enrol(db, 1, "mentor", capacity=3)
+    await enrol(db, 2, "mentor", capacity=1)
+    for mentee in (10, 11, 12, 13):
+        await enrol(db, mentee, "mentee")
+    for mentor, mentee in ((1, 10), (1, 11), (1, 12), (2, 13)):
+        assert isinstance(await pairing.create(9, mentor, mentee, None), Paired)
+    ids = {p.mentee_id: p.id for p in await pairing.all_active()}
+    await pairing.end(9, [ids[12], ids[13]], None)
+    mentors, mentees = await pairing.unpaired()
+    assert sorted((m.user_id, m.active, m.places_left) for m in mentors) == [(1, 2, 1), (2, 0, 1)]
+    assert sorted((m.user_id, m.active) for m in mentees) == [(12, 0), (13, 0)]
+
+
 async def test_an_update_is_applied_once(db: Database, pairing: Pairing) -> None:
     from bot.runtime.db import DuplicateUpdate
 

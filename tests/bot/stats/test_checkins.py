@@ -125,6 +125,47 @@ async def test_each_rule_that_puts_a_pair_at_risk(core: Core) -> None:
     assert figures.at_risk[0].pair_id == low  # the lowest rating first among equals
 
 
+async def test_the_latest_check_ins_go_by_when_asked_then_by_id(core: Core) -> None:
+    # Each member's latest two due check-ins and latest rating, read in one pass per pair:
+    # the order is opened_at, then id (rows written out of order, and two at one instant).
+    twice, m1, e1 = await a_pair(core, 10)
+    await checkin(core, twice, m1, NOW - 12 * DAY, "missed")
+    await checkin(core, twice, m1, NOW - 40 * DAY, "answered", 5)
+    await checkin(core, twice, m1, NOW - 26 * DAY, "missed")
+    await checkin(core, twice, m1, NOW - 5 * DAY, "open")  # not due yet: not counted
+    await checkin(core, twice, e1, NOW - 12 * DAY, "missed")
+    await checkin(core, twice, e1, NOW - 26 * DAY, "answered", 4)
+    await checkin(core, twice, e1, NOW - 40 * DAY, "missed")
+    tie, m2, e2 = await a_pair(core, 20)
+    await checkin(core, tie, m2, NOW - 12 * DAY, "answered", 5)
+    await checkin(core, tie, m2, NOW - 12 * DAY, "answered", 2)  # the later id: the latest
+    await checkin(core, tie, e2, NOW - 12 * DAY, "missed")
+    await checkin(core, tie, e2, NOW - 12 * DAY, "missed")
+    await checkin(core, tie, e2, NOW - 11 * DAY, "answered", 3, answered=NOW - 11 * DAY)
+    before, m3, e3 = await a_pair(core, 30)
+    await checkin(core, before, m3, NOW - 20 * DAY, "missed")
+    await checkin(core, before, m3, NOW - 3 * DAY, "missed")
+    await checkin(core, before, m3, NOW - 100 * DAY, "missed")  # before the period
+    # A check-in asked before the period but answered in the last 28 days: not silent.
+    await checkin(core, before, e3, NOW - 90 * DAY, "answered", 4, answered=NOW - 10 * DAY)
+    # Her latest answer rated 1, then a check-in missed: the rating still counts.
+    low, m4, _ = await a_pair(core, 40)
+    await checkin(core, low, m4, NOW - 20 * DAY, "answered", 1)
+    await checkin(core, low, m4, NOW - 6 * DAY, "missed")
+
+    figures = await core.stats.checkins(ZONE)
+    reasons = {
+        risk.pair_id: {(reason.why, reason.who, reason.rating) for reason in risk.reasons}
+        for risk in figures.at_risk
+    }
+    assert reasons == {
+        twice: {(Why.MISSED, "Mentor10", 0)},
+        tie: {(Why.LOW_RATING, "Mentor20", 2)},
+        before: {(Why.MISSED, "Mentor30", 0)},
+        low: {(Why.LOW_RATING, "Mentor40", 1)},
+    }
+
+
 async def test_fortnights_are_local_dates_across_a_dst_switch(core: Core) -> None:
     # Toronto moved its clocks forward on 14 March 2027: the latest fortnight, 7 to 20 March,
     # starts at midnight EST (05:00 UTC) and ends at midnight EDT (04:00 UTC).
