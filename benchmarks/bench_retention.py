@@ -10,10 +10,10 @@ retention periods, then times `Privacy.due()` and a few retention runs as the ti
     python benchmarks/bench_retention.py --runs 6 --participants
 
 The applicants due come first, and they have no meetings or check-ins. `--participants`
-gives every active pair a year of check-ins (bench_report.py's) and of meetings (two a
-month, most of them held and answered by both), then times erasing 25 members of active
-pairs in one write transaction, as a retention run or 25 `/delete` in a row would: what
-erasing a person costs where it is dearest.
+gives every active pair a year of meetings (two a month, most of them held and answered by
+both) beside the scale database's check-ins (one a fortnight for each member), then times
+erasing 25 members of active pairs in one write transaction, as a retention run or 25
+`/delete` in a row would: what erasing a person costs where it is dearest.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_report import add_checkins
 from benchmarks.scale_db import ensure
 from bot.core import build_core
 from bot.privacy.service import RETENTION_BATCH, Reason
@@ -153,8 +152,9 @@ def main() -> None:
         if not args.participants:
             asyncio.run(measure(db, args.runs))
             return
-        checkins = add_checkins(db)
         meetings = add_meetings(db)
+        with sqlite3.connect(db) as conn:
+            checkins = conn.execute("SELECT COUNT(*) FROM checkins").fetchone()[0]
         print(f"added {checkins:,} check-ins and {meetings:,} meetings")
         asyncio.run(erase_participants(db, args.runs))
 
