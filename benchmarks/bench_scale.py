@@ -125,7 +125,8 @@ COMMANDS: list[tuple[str, Action, int]] = [
     ("/review Next", lambda emu: press(emu, "Next"), 1),
     ("/review Approve", lambda emu: press(emu, "Approve"), 0),
     ("/pair", lambda emu: command(emu, "/pair"), 0),
-    ("/export", lambda emu: command(emu, "/export"), 1),
+    # "⏳ Writing the CSV file…" at once, then the document: timed to the document (last).
+    ("/export", lambda emu: command(emu, "/export"), 2),
     # Meetings, check-ins, broadcasts and /report: add their commands here.
 ]
 
@@ -150,7 +151,8 @@ async def timed(emu: Emulator, action: Action, messages: int) -> Timing:
             break
         mark = emu.mark()
         try:
-            await emu.wait_for(STAFF_ID, since=mark, timeout=QUIET)
+            # (A known count of messages waits for the last one; an unknown one, until quiet.)
+            await emu.wait_for(STAFF_ID, since=mark, timeout=60 if messages else QUIET)
             last = time.perf_counter() - started
         except TimeoutError:
             break
