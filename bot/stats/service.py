@@ -204,9 +204,19 @@ class Stats:
             query = _EXPORT.format(where=_IN_COHORT if cohort is not None else "")
             cursor = conn.execute(query, () if cohort is None else (cohort,))
             while batch := cursor.fetchmany(_BATCH):
-                for row in batch:
-                    user_id, first, last, user, language, status, outcome, reasons = row[:8]
-                    submitted_at, decided_at, packed = row[8:]
+                for (
+                    user_id,
+                    first,
+                    last,
+                    user,
+                    language,
+                    status,
+                    outcome,
+                    reasons,
+                    submitted_at,
+                    decided_at,
+                    packed,
+                ) in batch:
                     text = reasons_text.get(reasons)
                     if text is None:
                         text = _field("; ".join(t.plain(r) for r in json.loads(reasons)))
