@@ -36,10 +36,11 @@ def _packed(user_id: str) -> str:
     )
     quote = f"CASE WHEN instr({value}, ',') THEN '\"' ELSE '' END"
     guard = f"CASE WHEN substr({value}, 2, 1) IN ('=', '+', '-', '@') THEN '''' ELSE '' END"
+    as_json = f"char(30) || {value}"
+    cell = f"CASE WHEN {plain} THEN {quote} || {guard} || {text} || {quote} ELSE {as_json} END"
     return (
-        "(SELECT group_concat(x.step, ',') || char(29) || group_concat("
-        f"CASE WHEN {plain} THEN {quote} || {guard} || {text} || {quote}"
-        f" ELSE char(30) || {value} END, char(31)) FROM answers x WHERE x.user_id = {user_id})"
+        f"(SELECT group_concat(x.step, ',') || char(29) || group_concat({cell}, char(31))"
+        f" FROM answers x WHERE x.user_id = {user_id})"
     )
 
 
