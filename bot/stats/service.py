@@ -10,8 +10,11 @@ import json
 import re
 import sqlite3
 import tempfile
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from bot.cohorts.store import Cohort, all_cohorts
@@ -124,7 +127,9 @@ class Stats:
         """The CSV file and its number of applications (runs in a worker thread).
 
         Each line is what csv.writer (excel dialect) writes, joined here: an option's cell is
-        rendered and quoted once per export, not per row.
+        rendered and quoted once per export, a typed answer's was when it was written
+        (migration 16), and only the rest (a list of options, a number, text with escapes) is
+        rendered here.
         """
         labels = {
             (step.id, option.id): t.plain(option.label)
@@ -132,10 +137,16 @@ class Stats:
             for option in step.options
         }
         steps = [step.id for step in self.form.steps]
-        # Per step, the quoted cell of each option answer seen, by its JSON text (options repeat
-        # over thousands of rows; typed answers are rendered each time and never kept), and ""
-        # for no answer.
-        known: list[dict[str | None, str]] = [{None: ""} for _ in steps]
+        # Per step, the cell of each packed value: an option's label by its id, and (once
+        # seen) a list of options by its packed JSON; a value not there is its own cell.
+        known = [
+            {option.id: _field(t.plain(option.label)) for option in step.options}
+            for step in self.form.steps
+        ]
+        # Per set of steps answered (a packed row's first part, a few dozen kinds), where each
+        # of the form's steps is among its values ("" after them: not answered).
+        orders: dict[str, Callable[[list[str]], tuple[str, ...]]] = {}
+        no_answers = ",".join("" for _ in steps)
         reasons_text: dict[str, str] = {}
         lines: list[str] = []
         csv.writer(_Lines(lines)).writerow(self.columns())
@@ -145,43 +156,60 @@ class Stats:
             query = _EXPORT.format(where=_IN_COHORT if cohort is not None else "")
             cursor = conn.execute(query, () if cohort is None else (cohort,))
             while batch := cursor.fetchmany(_BATCH):
-                for row in batch:
-                    *fixed, reasons, submitted_at, decided_at, packed = row
+                for (
+                    user_id,
+                    first,
+                    last,
+                    user,
+                    language,
+                    status,
+                    outcome,
+                    reasons,
+                    submitted_at,
+                    decided_at,
+                    packed,
+                ) in batch:
                     text = reasons_text.get(reasons)
                     if text is None:
                         text = _field("; ".join(t.plain(r) for r in json.loads(reasons)))
                         reasons_text[reasons] = text
-                    # step, value, step, value...: the answers by step id, then each step's
-                    # cell if known (None if not: typed, or an option not seen yet)
-                    items = packed.split(_SEP) if packed else []
-                    given = dict(zip(items[::2], items[1::2], strict=True))
-                    cells: list[Any] = list(map(dict.get, known, map(given.get, steps)))
-                    index = -1
-                    while None in cells:
-                        index = cells.index(None, index + 1)
-                        step, raw = steps[index], given[steps[index]]
-                        cell, is_option = _cell(labels, step, _decoded(raw))
-                        cells[index] = cell = _field(cell)
-                        if is_option:
-                            known[index][raw] = cell
-                    user_id, first_name, last_name, username, language, status, outcome = fixed
-                    plain: tuple[str, ...] = (
-                        guard(first_name),
-                        guard(last_name or ""),
-                        guard(username or ""),
-                        language,
-                        status,
-                        outcome or "",
-                        submitted_at or "",
-                        decided_at or "",
+                    if packed:
+                        answered, _, packed_values = packed.partition(_GS)
+                        order = orders.get(answered)
+                        if order is None:
+                            order = orders[answered] = _order(answered.split(","), steps)
+                        values = packed_values.split(_US)
+                        values.append("")
+                        ordered = order(values)
+                        cells = ",".join(map(dict.get, known, ordered, ordered))
+                        if _RS in cells:  # rarely (the first of each list of options)
+                            cells = ",".join(_cells(labels, steps, known, ordered))
+                    else:
+                        cells = no_answers
+                    last, user, outcome = last or "", user or "", outcome or ""
+                    submitted_at, decided_at = submitted_at or "", decided_at or ""
+                    if (
+                        first.startswith(FORMULA_STARTS)
+                        or last.startswith(FORMULA_STARTS)
+                        or user.startswith(FORMULA_STARTS)
+                        or not _PLAIN(
+                            f"{first}{last}{user}{language}{status}{outcome}"
+                            f"{submitted_at}{decided_at}"
+                        )
+                    ):  # rarely: a name to guard, or a cell to quote
+                        first, last, user = (_field(guard(name)) for name in (first, last, user))
+                        language, status, outcome, submitted_at, decided_at = map(
+                            _field, (language, status, outcome, submitted_at, decided_at)
+                        )
+                    lines.append(
+                        f"{user_id},{first},{last},{user},{language},{status},{outcome},"
+                        f"{text},{submitted_at},{decided_at},{cells}"
                     )
-                    if not _PLAIN("".join(plain)):  # rarely: one needs quotes
-                        plain = tuple(map(_field, plain))
-                    lines.append(",".join((str(user_id), *plain[:6], text, *plain[6:], *cells)))
                 count += len(batch)
                 lines.append("")  # the last line's end
                 file.write("\r\n".join(lines).encode())
                 lines.clear()
+                time.sleep(0)  # the event loop's turn to hold the GIL, if it waits for it
             file.seek(0)
             content = file.read()
         return content, count
@@ -276,9 +304,10 @@ def _decoded(raw: str) -> Any:
     return json.loads(raw)
 
 
-# Each application with its answers packed into one text (step, US, JSON value, US, step...),
-# kept by triggers in the same transaction as the answers (migration 14).
-_SEP = "\x1f"
+# Each application with its answers packed into one text (the steps, GS, their values, each
+# typed one already as its cell: bot/runtime/migrations.py `_packed`), kept by triggers in the
+# same transaction as the answers (migrations 14 and 16).
+_GS, _US, _RS = "\x1d", "\x1f", "\x1e"
 _BATCH = 1000
 _EXPORT = (
     "SELECT a.user_id, p.first_name, p.last_name, p.username, p.language, a.status,"
@@ -287,6 +316,39 @@ _EXPORT = (
     " ORDER BY a.submitted_at IS NULL, a.submitted_at, a.user_id"
 )
 _IN_COHORT = " WHERE lower(a.cohort) = lower(?)"  # /export <code>: one cohort's applications
+
+
+def _order(answered: list[str], steps: list[str]) -> Callable[[list[str]], tuple[str, ...]]:
+    """From the packed values of the steps `answered` (and "" after them), those of the form's
+    `steps` in its order ("" for a step not answered)."""
+    at = {step: index for index, step in enumerate(answered)}
+    indexes = [at.get(step, len(answered)) for step in steps]
+    if len(indexes) < 2:  # (itemgetter returns a tuple for two indexes or more)
+        return lambda values: tuple(values[index] for index in indexes)
+    return itemgetter(*indexes)
+
+
+def _cells(
+    labels: dict[tuple[str, str], str],
+    steps: list[str],
+    known: list[dict[str, str]],
+    values: tuple[str, ...],
+) -> list[str]:
+    """Each step's cell, rendering the packed JSON values (RS first) not known yet and keeping
+    those made of options only."""
+    cells = []
+    for index, value in enumerate(values):
+        cell = known[index].get(value)
+        if cell is None:
+            if not value.startswith(_RS):
+                cell = value  # typed text, written as its cell
+            else:
+                text, is_option = _cell(labels, steps[index], _decoded(value[1:]))
+                cell = _field(text)
+                if is_option:
+                    known[index][value] = cell
+        cells.append(cell)
+    return cells
 
 
 def _cell(labels: dict[tuple[str, str], str], step_id: str, value: Any) -> tuple[str, bool]:

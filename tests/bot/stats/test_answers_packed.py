@@ -1,20 +1,27 @@
-"""applications.answers_packed (migration 14) always holds the application's answers: filled
-for the rows already there, then kept by triggers through every write that changes one."""
+"""applications.answers_packed (migrations 14 and 16) always holds the application's answers:
+filled for the rows already there, then kept by triggers through every write that changes one;
+a typed answer packed as the CSV cell /export writes for it."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.core import Core, build_core
 from bot.runtime.clock import FrozenClock
 from bot.runtime.db import Database
-from bot.runtime.migrations import MIGRATIONS
+from bot.runtime.migrations import MIGRATIONS, _packed
 from bot.runtime.people import Who
 from bot.runtime.settings import Settings
+from bot.stats.service import _field, guard
 from tests.applicants import MENTEE, apply, store_applicant
 from tests.bot.stats.test_export_same_bytes import everyone
 from tests.harness import START
@@ -28,17 +35,38 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
     await built.close()
 
 
+def packed_value(raw: str) -> str:
+    """What migration 16 packs for an answer's JSON text: a string's cell as /export writes
+    typed text, when it is plain JSON text; else RS and the JSON text."""
+    text = raw[1:-1]
+    if (
+        len(raw) > 1
+        and raw[0] == raw[-1] == '"'
+        and not any(c in text for c in '\\"\t\n\r')
+        and json.loads(raw) == text
+    ):
+        return _field(guard(text))
+    return "\x1e" + raw
+
+
+def unpacked(packed: str | None) -> dict[str, str]:
+    """The packed values by step."""
+    if packed is None:
+        return {}
+    answered, values = packed.split("\x1d")
+    return dict(zip(answered.split(","), values.split("\x1f"), strict=True))
+
+
 async def mismatches(db: Database) -> list[tuple[int, object, object]]:
     """Applications whose packed answers differ from their rows in answers."""
     wrong = []
     for row in await db.fetchall("SELECT user_id, answers_packed FROM applications"):
-        items = row["answers_packed"].split("\x1f") if row["answers_packed"] else []
-        packed = dict(zip(items[::2], items[1::2], strict=True))
+        packed = unpacked(row["answers_packed"])
         rows = await db.fetchall(
             "SELECT step, value FROM answers WHERE user_id = ?", (row["user_id"],)
         )
-        answers = {answer["step"]: answer["value"] for answer in rows}
-        if packed != answers or len(items) != 2 * len(rows):
+        answers = {answer["step"]: packed_value(answer["value"]) for answer in rows}
+        if packed != answers:
             wrong.append((row["user_id"], packed, answers))
     return wrong
 
@@ -85,3 +113,24 @@ async def test_every_write_keeps_the_packed_answers(core: Core) -> None:
     # Begun again after "not eligible": the old answers and application go, a new one starts.
     await apply(core, Who(14, "Zoé"), MENTEE)
     assert await mismatches(core.db) == []
+
+
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet="=+-@'\",;\\ \t\r\nabcé"),
+        st.lists(st.text(max_size=3), max_size=2),
+        st.integers(),
+        st.none(),
+    ),
+    st.booleans(),
+)
+def test_a_packed_value_is_its_cell_or_its_json(value: Any, ascii_only: bool) -> None:
+    raw = json.dumps(value, ensure_ascii=ascii_only)
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.execute("CREATE TABLE answers (user_id INTEGER, step TEXT, value TEXT)")
+        conn.execute("INSERT INTO answers VALUES (1, 'a', ?), (1, 'b', '\"x\"')", (raw,))
+        (packed,) = conn.execute(f"SELECT {_packed('1')}").fetchone()
+    assert unpacked(packed) == {"a": packed_value(raw), "b": "x"}
+    if isinstance(value, str) and not any(c in raw for c in "\\\t\n\r"):
+        assert unpacked(packed)["a"] == _field(guard(value))  # typed text: its cell

@@ -160,6 +160,10 @@ async def everyone(core: Core) -> None:
             (21, "languages", []),
             (22, "motivation", ""),
             (22, "experience", 7),
+            # typed text packed as its cell (migration 16): a formula to guard, commas to quote
+            (21, "motivation", "=SUM(A1, B2), then more"),
+            (13, "email", "+1 555, ext. 2"),
+            (19, "sector_other", "@crafts"),
         ):
             await conn.execute(
                 "INSERT OR REPLACE INTO answers (user_id, step, value, answered_at)"
