@@ -184,8 +184,12 @@ async def _run(redact: RedactSecrets, webhook: bool = False) -> int:
 
     from bot.core import build_core
     from handlers.app import serve
-    from handlers.webhook import ListenError
 
+    refused: tuple[type[Exception], ...] = ()  # the webhook's address cannot be listened on
+    if webhook:
+        from handlers.webhook import ListenError
+
+        refused = (ListenError,)
     settings = load_settings()
     if not settings.token:
         print("passerelle: PASSERELLE_TOKEN is not set", file=sys.stderr)
@@ -211,7 +215,7 @@ async def _run(redact: RedactSecrets, webhook: bool = False) -> int:
             except NetworkError:  # the API went away again before polling started
                 continue
             break
-    except ListenError as error:
+    except refused as error:
         print(f"passerelle: {error} (PASSERELLE_WEBHOOK_LISTEN)", file=sys.stderr)
         return 1
     except InvalidToken:

@@ -39,7 +39,6 @@ from handlers.courier import Courier
 from handlers.inbox import Poller, Workers
 from handlers.request import AiohttpRequest
 from handlers.sender import Sender
-from handlers.webhook import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
@@ -161,10 +160,10 @@ async def serve(core: Core, stop: asyncio.Event, webhook: bool = False) -> None:
     try:
         await app.start()
         try:  # neither is worth refusing to serve over
-            if not webhook:
-                # Telegram refuses getUpdates while a webhook is set; its pending updates stay.
-                await app.bot.delete_webhook()
-            await menu.set_all(app.bot, core)
+            # Together: each is a round trip (the menu's, several) that held up every start.
+            # Telegram refuses getUpdates while a webhook is set; its pending updates stay.
+            unhook = [] if webhook else [app.bot.delete_webhook()]
+            await asyncio.gather(*unhook, menu.set_all(app.bot, core))
         except TelegramError as error:
             log.warning("could not prepare the bot (webhook, command menu): %s", error)
         courier = asyncio.create_task(deps.courier.run(stop))
@@ -172,6 +171,9 @@ async def serve(core: Core, stop: asyncio.Event, webhook: bool = False) -> None:
         broadcaster = asyncio.create_task(deps.broadcaster.run(stop))
         try:
             if webhook:
+                # Imported here: aiohttp's web server costs a polling start a tenth of a second.
+                from handlers.webhook import WebhookReceiver
+
                 await WebhookReceiver(app, core.inbox, workers, core.settings).run(stop)
             else:
                 log.info("polling as @%s", app.bot.username)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
@@ -12,6 +13,7 @@ from bot.common.help_view import commands
 from bot.core import Core
 
 log = logging.getLogger(__name__)
+STAFF_CHATS_AT_ONCE = 5  # at start, each one's menus set together (one call per language)
 
 
 def registered_commands(app: Application) -> set[str]:  # type: ignore[type-arg]
@@ -30,15 +32,30 @@ def _bot_commands(core: Core, language: str, staff: bool) -> list[BotCommand]:
 
 
 async def set_all(bot: Bot, core: Core) -> None:
-    """Registers the menu in every language, and the staff menu in each staff chat."""
+    """Registers the menu in every language, and the staff menu in each staff chat.
+
+    The calls go out together, a few staff chats at a time (each call sets a different scope
+    or language, so their order does not matter): one after another they held every start for
+    as many round trips."""
     scope = BotCommandScopeDefault()
-    await bot.set_my_commands(_bot_commands(core, core.settings.default_language, False), scope)
-    for language in core.catalogs.languages:
-        await bot.set_my_commands(
-            _bot_commands(core, language, False), scope, language_code=language
-        )
-    for user_id, _role in await core.staff.members():
-        await set_for_person(bot, core, user_id, await core.people.language_of(user_id))
+    staff = [
+        (user_id, await core.people.language_of(user_id))
+        for user_id, _role in await core.staff.members()
+    ]
+    chats_at_once = asyncio.Semaphore(STAFF_CHATS_AT_ONCE)
+
+    async def staff_menu(user_id: int, language: str) -> None:
+        async with chats_at_once:
+            await set_for_person(bot, core, user_id, language)
+
+    await asyncio.gather(
+        bot.set_my_commands(_bot_commands(core, core.settings.default_language, False), scope),
+        *(
+            bot.set_my_commands(_bot_commands(core, language, False), scope, language_code=language)
+            for language in core.catalogs.languages
+        ),
+        *(staff_menu(user_id, language) for user_id, language in staff),
+    )
 
 
 async def set_for_person(bot: Bot, core: Core, user_id: int, language: str) -> None:
@@ -52,12 +69,16 @@ async def set_for_person(bot: Bot, core: Core, user_id: int, language: str) -> N
             _bot_commands(core, language, staff), BotCommandScopeChat(user_id)
         )
         if staff:
-            for code in core.catalogs.languages:
-                await bot.set_my_commands(
-                    _bot_commands(core, code if person is None else language, True),
-                    BotCommandScopeChat(user_id),
-                    language_code=code,
+            await asyncio.gather(
+                *(
+                    bot.set_my_commands(
+                        _bot_commands(core, code if person is None else language, True),
+                        BotCommandScopeChat(user_id),
+                        language_code=code,
+                    )
+                    for code in core.catalogs.languages
                 )
+            )
     except TelegramError as error:
         log.info("could not set the menu of chat %s: %s", user_id, error)
 

@@ -6,6 +6,7 @@ import ast
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,27 @@ def test_ruff_is_clean() -> None:
         ["ruff", "check", "--quiet", "."], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# What only one staff command or mode needs, imported when it runs: each of these cost every
+# start a tenth of a second or more.
+LATE_IMPORTS = (
+    "numpy",  # /pair's suggestions
+    "scipy",  # /pair's suggestions
+    "matplotlib",  # the /report chart
+    "icalendar",  # a meeting's calendar file
+    "aiohttp.web",  # run --webhook
+    "babel.messages",  # the catalogs are read without it
+)
+
+
+def test_starting_the_bot_imports_no_module_only_one_command_needs() -> None:
+    """The modules `passerelle run` imports before it polls leave these for later."""
+    script = (
+        "import sys, bot.cli, bot.core, handlers.app, handlers.menu\n"
+        f"print(' '.join(m for m in {LATE_IMPORTS!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == []

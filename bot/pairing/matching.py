@@ -36,10 +36,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:  # imported where used: numpy costs every start a quarter of a second
+    import numpy as np
+    from numpy.typing import NDArray
 
 Language = str  # "fr" | "en" | "es"
 
@@ -176,6 +178,8 @@ def _score_matrix(
     mentors: Sequence[MentorProfile], mentees: Sequence[MenteeProfile], on: date
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Return the scores (mentors x mentees) and which pairs share a language."""
+    import numpy as np
+
     languages, sectors, places, zones = _Codes(), _Codes(), _Codes(), _Codes()
     mentor_sector = np.array([sectors(m.sector) for m in mentors], dtype=np.int64)
     mentee_sector = np.array([sectors(e.sector) for e in mentees], dtype=np.int64)
@@ -236,6 +240,8 @@ def suggest_pairs(
     candidates = sorted(mentees, key=lambda e: e.user_id)
     if not open_mentors or not candidates:
         return []
+
+    import numpy as np
 
     scores, compatible = _score_matrix(open_mentors, candidates, on)
     mentor_rows = np.flatnonzero(compatible.any(axis=1))

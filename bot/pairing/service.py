@@ -592,8 +592,8 @@ class Pairing:
         """An optimal set of pairs among everyone unpaired (of one cohort, when given), with
         the people it names."""
         mentors, mentees = await self.unpaired(cohort)
-        # In a worker thread: the assignment (and scipy's import, the first time) would hold
-        # up everyone else's replies for as long as it takes.
+        # In a worker thread: the assignment (and numpy's and scipy's imports, the first time)
+        # would hold up everyone else's replies for as long as it takes.
         suggested = await asyncio.to_thread(
             suggest_pairs,
             [

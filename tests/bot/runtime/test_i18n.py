@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import gettext
+import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
-from bot.runtime.i18n import Catalogs, Html, Translator, catalogs, escape
+from bot.runtime.i18n import LOCALES_DIR, Catalogs, Html, Translator, _load, catalogs, escape
 
 TINY_FR = r"""
 msgid ""
@@ -269,3 +273,120 @@ def test_isolated_text_has_balanced_bidi_controls() -> None:
         assert depth == []
 
     balanced()
+
+
+# --- Reading .po files as babel does --------------------------------------------------------
+
+EDGES_ES = r"""
+# A translator's comment.
+msgid ""
+msgstr ""
+"Language: es\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\n"
+
+#: handlers/a.py:1
+#, python-format
+msgid "Line one\n"
+"line two with a \"quote\", a \\ and a\ttab"
+msgstr ""
+"Línea uno\n"
+"línea dos con una \"comilla\", una \\ y un\ttab"
+
+#: handlers/b.py:2
+#, fuzzy, python-format
+#| msgid "Old text"
+msgid "Fuzzy after the flags"
+msgstr "Borrador"
+
+#, fuzzy
+#: handlers/c.py:3
+msgid "Fuzzy before the location"
+msgstr "Borrador también"
+
+msgid "{count} pair"
+msgid_plural "{count} pairs"
+msgstr[0] "{count} pareja"
+msgstr[1] ""
+
+msgid "{count} day"
+msgid_plural "{count} days"
+msgstr[0] "{count} día"
+msgstr[1] "{count} días"
+
+#, fuzzy
+msgid "{count} hour"
+msgid_plural "{count} hours"
+msgstr[0] "{count} hora"
+msgstr[1] "{count} horas"
+
+msgctxt "menu"
+msgid "Open"
+msgstr "Abrir"
+
+msgid "Open"
+msgstr "Abierto"
+
+msgid ""
+"Starts on "
+"the next line"
+msgstr ""
+"Empieza en "
+"la línea siguiente"
+
+#~ msgid "Gone"
+#~ msgstr "Ido"
+
+msgid "Untranslated"
+msgstr ""
+"""
+
+
+def _babel(path: Path) -> tuple[gettext.NullTranslations, frozenset[str]]:
+    """How the catalogs were read before: babel's read_po, compiled with write_mo."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    done = frozenset(
+        message.id if isinstance(message.id, str) else message.id[0]
+        for message in catalog
+        if message.id
+        and message.string
+        and not message.fuzzy
+        and all(message.string if isinstance(message.string, tuple) else (message.string,))
+    )
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer), done
+
+
+def _po_files(tmp_path: Path) -> list[Path]:
+    edges = tmp_path / "messages.po"
+    edges.write_text(EDGES_ES, encoding="utf-8")
+    return [*sorted(LOCALES_DIR.glob("*/LC_MESSAGES/messages.po")), edges]
+
+
+def test_a_po_file_reads_as_babel_compiles_it(tmp_path: Path) -> None:
+    """Every msgid of the shipped catalogs (and of a file of odd cases: escapes, fuzzy flags
+    before or after other comments, partial and fuzzy plurals, a context, obsolete entries)
+    translates, in every plural form, exactly as babel's compiled catalog did, and the same
+    msgids count as translated."""
+    for path in _po_files(tmp_path):
+        expected, expected_done = _babel(path)
+        translations, done = _load(path)
+        assert done == expected_done, path
+        with path.open("rb") as handle:
+            entries = [message.id for message in read_po(handle) if message.id]
+        assert entries, path
+        for msgid in [*entries, "Gone", "Not in the file"]:
+            if isinstance(msgid, str):
+                assert translations.gettext(msgid) == expected.gettext(msgid), (path, msgid)
+            else:
+                for n in (0, 1, 2, 5, 21, 101):
+                    assert translations.ngettext(msgid[0], msgid[1], n) == expected.ngettext(
+                        msgid[0], msgid[1], n
+                    ), (path, msgid, n)
+    translations, done = _load(tmp_path / "messages.po")
+    assert translations.gettext("Open") == "Abierto"
+    assert translations.ngettext("{count} pair", "{count} pairs", 2) == "{count} pairs"
+    assert "{count} day" in done and "{count} pair" not in done
+    assert "Fuzzy before the location" not in done and "Gone" not in done
