@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -334,3 +335,34 @@ async def test_telegram_behaviours_in_the_browser(playground: Playground, browse
     await phone.close()
     await context.close()
     assert errors == []
+
+
+async def test_a_command_sent_before_the_menu_loaded_leaves_the_menu_closed(
+    playground: Playground, browser: Any
+) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 820})
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    await page.goto(playground.url)
+    screen = Screen(page)
+    await screen.create("Rosa", "es")
+    await page.locator("#start-btn").click()
+    await screen.wait_reply(0, "Rosa")
+    held, asked = asyncio.Event(), asyncio.Event()
+
+    async def hold(route: Any) -> None:
+        asked.set()
+        await held.wait()
+        await route.continue_()
+
+    # Her command list is loaded when she types "/" the first time: it answers only after
+    # she has sent her command (a slow network, a busy machine).
+    await page.route("**/_emu/users/*/commands", hold)
+    await page.fill("#text", "/help")
+    await asyncio.wait_for(asked.wait(), TIMEOUT_MS / 1000)
+    await page.press("#text", "Enter")
+    await page.locator("#messages .msg.out", has_text="/help").wait_for()
+    held.set()
+    await page.wait_for_function("() => state.commandsFor !== null")
+    assert await page.locator("#commands").is_hidden()  # nothing covers her chat's buttons
+    await context.close()

@@ -580,7 +580,8 @@ function closeCommands() {
 async function openCommands() {
   state.commandIndex = 0;
   await loadCommands();
-  renderCommands();
+  // Sent (or erased) while the list was loading: it stays closed.
+  if (/^\/\S*$/.test($("text").value)) renderCommands();
 }
 
 function pickCommand(command, send) {
