@@ -348,3 +348,58 @@ async def test_one_statement_commits_by_itself_after_any_open_transaction(
     other = sqlite3.connect(tmp_path / "passerelle.db")  # committed: another connection sees it
     assert other.execute("SELECT first_name, language FROM people").fetchall() == [("P1", "es")]
     other.close()
+
+
+async def test_an_inbox_update_is_marked_applied_with_its_effects_only(db: Database) -> None:
+    # BEGIN and the mark go to the database thread as one script: the mark is still part of
+    # the transaction (rolled back with it) and a second application is still refused.
+    await db.run(
+        "INSERT INTO inbox(update_id, person, body, received_at) VALUES (500, 5, '{}', 'x')"
+    )
+    with pytest.raises(RuntimeError):
+        async with db.write(update_id=500) as conn:
+            await conn.execute(
+                "INSERT INTO people(user_id, language, created_at, updated_at)"
+                " VALUES (5, 'en', ?, ?)",
+                (NOW, NOW),
+            )
+            raise RuntimeError("crash before commit")
+    assert not await db.is_applied(500)
+    assert await people(db) == []
+
+    await add_person(db, 5, update_id=500)
+    row = await db.fetchone(
+        "SELECT person, applied_at IS NOT NULL FROM inbox WHERE update_id = 500"
+    )
+    assert row is not None and tuple(row) == (5, 1)  # the stored row, not a new one
+    with pytest.raises(DuplicateUpdate):
+        await add_person(db, 6, update_id=500)
+    assert await people(db) == [5]
+    await add_person(db, 6, update_id=501)  # the connection is not left in a transaction
+    assert await people(db) == [5, 6]
+
+
+async def test_a_writer_of_an_update_cancelled_while_beginning_leaves_no_half(
+    db: Database,
+) -> None:
+    for attempt in range(20):  # cancelled at different points of the begin's trip
+
+        async def write(user_id: int) -> None:
+            async with db.write(update_id=600 + user_id) as conn:
+                await conn.execute(
+                    "INSERT INTO staff(user_id, role, added_at) VALUES (?, 'staff', 'x')",
+                    (user_id,),
+                )
+
+        task = asyncio.create_task(write(attempt))
+        for _ in range(attempt % 4):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with db.write(update_id=700 + attempt):  # not left inside a transaction
+            pass
+    staff = {row[0] for row in await db.fetchall("SELECT user_id FROM staff")}
+    for attempt in range(20):  # the mark and the effects: both committed, or neither
+        assert await db.is_applied(600 + attempt) == (attempt in staff)
+        assert await db.is_applied(700 + attempt)
