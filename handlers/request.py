@@ -23,6 +23,7 @@ NetworkError naming the client's error otherwise. Timeouts:
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import math
 import warnings
@@ -121,17 +122,18 @@ class AiohttpRequest(BaseRequest):
         connect = _given(connect_timeout, self._connect_timeout)
         pool = _given(pool_timeout, self._pool_timeout)
         body = _body(request_data)
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=None, sock_connect=connect, sock_read=read
-        )
+        timeout = _timeout(connect, read)
         if write is not None and files:
             write *= max(1, math.ceil(_size(files) / 2**20))
         exchange = None if write is None or read is None else write + read
-        try:
-            async with asyncio.timeout(pool):
-                await self._slots.acquire()
-        except TimeoutError as error:
-            raise TimedOut(message=POOL_TIMEOUT_MESSAGE) from error
+        if self._slots.locked():  # a free connection is taken at once, with no timer to set
+            try:
+                async with asyncio.timeout(pool):
+                    await self._slots.acquire()
+            except TimeoutError as error:
+                raise TimedOut(message=POOL_TIMEOUT_MESSAGE) from error
+        else:
+            await self._slots.acquire()
         try:
             async with asyncio.timeout(exchange):
                 response = await session.request(method, url, data=body, timeout=timeout)
@@ -143,6 +145,12 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
         finally:
             self._slots.release()
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for a call (a frozen value: one per pair of limits is enough)."""
+    return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
 
 
 def _size(files: UploadFileDict) -> int:

@@ -271,8 +271,16 @@ class Sender:
         """Answers a button press (every press is answered), ignoring expired queries."""
         toast = toast or Toast()
         try:
-            await self.bot.answer_callback_query(
-                query_id, text=toast.text[:200] or None, show_alert=toast.alert
+            # Raw, as replies go (`_call`): PTB's method is the same request, and its answer
+            # (True) is not needed either.
+            await self.bot.do_api_request(
+                "answer_callback_query",
+                {
+                    "callback_query_id": query_id,
+                    "text": toast.text[:200] or None,
+                    "show_alert": toast.alert,
+                },
+                return_type=None,
             )
         except BadRequest as error:
             log.info("could not answer a callback query: %s", error.message)
