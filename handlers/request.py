@@ -25,10 +25,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import json
 import math
 import warnings
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp.payload import BytesPayload
@@ -176,16 +176,38 @@ class FormBody(BytesPayload):
         super().__init__(encoded, content_type="application/x-www-form-urlencoded")
 
 
+# What `urllib.parse.quote_plus` makes of each byte: kept if always safe, "+" for a space,
+# else %XX. quote_plus goes through the text byte by byte in Python (2-3 % of the bot's CPU
+# for the form bodies); str.translate does the same in C over the UTF-8 bytes read as Latin-1.
+_SAFE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+_QUOTED = ["+" if b == 0x20 else chr(b) if b in _SAFE else f"%{b:02X}" for b in range(256)]
+
+
+def _quote_plus(text: str) -> str:
+    return text.encode().decode("latin-1").translate(_QUOTED)
+
+
+def urlencoded(fields: dict[str, str]) -> bytes:
+    """`urllib.parse.urlencode(fields).encode()`, the same bytes, cheaper."""
+    return "&".join([f"{_quote_plus(k)}={_quote_plus(v)}" for k, v in fields.items()]).encode()
+
+
 def _body(request_data: RequestData | None) -> Any:
     """The request body as HTTPXRequest sends it: form fields, multipart when there are files."""
     if request_data is None:
         return None
-    fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
         # Encoded here: given the dict, aiohttp builds a FormData, and with it a multipart
-        # writer and its random boundary, for every request, only to urlencode it.
-        return FormBody(urlencode(fields).encode()) if fields else None
+        # writer and its random boundary, for every request, only to urlencode it. The
+        # fields are PTB's `json_parameters` (a text as it is, anything else as JSON),
+        # which would encode each value twice.
+        fields = {
+            name: value if isinstance(value, str) else json.dumps(value)
+            for name, value in request_data.parameters.items()
+        }
+        return FormBody(urlencoded(fields)) if fields else None
+    fields = request_data.json_parameters
     form = aiohttp.FormData(quote_fields=False)
     for name, value in fields.items():
         form.add_field(name, value)

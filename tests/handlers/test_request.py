@@ -7,15 +7,17 @@ import io
 import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 import telegram
 from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot.emulator import Emulator
-from handlers.request import POOL_TIMEOUT_MESSAGE, AiohttpRequest
+from handlers.request import POOL_TIMEOUT_MESSAGE, AiohttpRequest, FormBody, _body, urlencoded
 
 Make = Callable[..., BaseRequest]
 KINDS: dict[str, Make] = {"httpx": HTTPXRequest, "aiohttp": AiohttpRequest}
@@ -173,3 +175,34 @@ async def test_a_hanging_upload_times_out_too(emu: Emulator, awa: int, bot: tele
     fault.clear()
     sent = await bot.send_document(awa, InputFile(b"y", filename="d.csv"))
     assert sent.document is not None and sent.document.file_name == "d.csv"
+
+
+def test_form_fields_are_encoded_as_urlencode_encodes_them() -> None:
+    texts = [
+        "",
+        "plain",
+        "".join(chr(c) for c in range(128)),
+        "<b>Ta motivation ?</b>\nÀ bientôt — 🙂 ç ß 日本",
+        '{"inline_keyboard": [[{"text": "Oui", "callback_data": "ob:3:1"}]]}',
+        "a+b=c&d%e f~g.h-i_j",
+    ]
+    for text in texts:
+        fields = {"text": text, "chat_id": "42", text or "k": "v"}
+        assert urlencoded(fields) == urlencode(fields).encode()
+
+
+def test_a_request_body_is_what_ptb_json_parameters_make_urlencoded() -> None:
+    keyboard = {"inline_keyboard": [[{"text": "Sí ✓", "callback_data": "x:1"}]]}
+    data = RequestData(
+        [
+            RequestParameter.from_input("chat_id", 42),
+            RequestParameter.from_input("text", "Hola & adiós"),
+            RequestParameter.from_input("show_alert", False),
+            RequestParameter.from_input("reply_markup", keyboard),
+            RequestParameter.from_input("caption", None),
+        ]
+    )
+    body = _body(data)
+    assert isinstance(body, FormBody)
+    assert body._value == urlencode(data.json_parameters).encode()
+    assert _body(RequestData([])) is None
