@@ -179,6 +179,27 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
+    async def transact(
+        self, statements: Sequence[tuple[str, Sequence[Any]]], update_id: int | None = None
+    ) -> list[int]:
+        """Runs write statements as one transaction, in one call to the database thread;
+        returns the rows each changed. With update_id, raises DuplicateUpdate (and changes
+        nothing) if that update was already applied, as `write` does.
+
+        For a transaction that needs no answer from its statements before the next: `write`
+        costs a call for BEGIN, one for each statement and one for COMMIT. Committed (and
+        fsynced) when it returns; if a statement fails, nothing of it is.
+        """
+        async with self._write_lock:
+            conn = self._w
+            # aiosqlite runs a function in the connection's thread only through this method
+            # (its own execute and commit go through it too): the whole transaction is one
+            # function, so no other call on the connection can come between its statements.
+            changed: list[int] = await conn._execute(  # type: ignore[no-untyped-call]
+                _transaction, conn._conn, update_id, statements
+            )
+            return changed
+
     async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Runs one write statement as a transaction of its own; returns the rows it changed.
 
@@ -244,3 +265,34 @@ async def _begin_applied(conn: aiosqlite.Connection, update_id: int) -> None:
         )
     except sqlite3.IntegrityError:
         raise DuplicateUpdate(update_id) from None
+
+
+def _transaction(
+    conn: sqlite3.Connection,
+    update_id: int | None,
+    statements: Sequence[tuple[str, Sequence[Any]]],
+) -> list[int]:
+    """`Database.transact`'s work, in the connection's thread."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if update_id is not None:
+            marked = conn.execute(
+                f"UPDATE inbox SET applied_at = {_NOW} WHERE update_id = ? AND applied_at IS NULL",
+                (update_id,),
+            )
+            if marked.rowcount != 1:
+                try:  # an update that did not come through the inbox (a service called directly)
+                    conn.execute(
+                        "INSERT INTO inbox(update_id, person, body, received_at, applied_at,"
+                        f" done_at) VALUES (?, 0, '{{}}', {_NOW}, {_NOW}, {_NOW})",
+                        (update_id,),
+                    )
+                except sqlite3.IntegrityError:
+                    raise DuplicateUpdate(update_id) from None
+        changed = [conn.execute(sql, tuple(params)).rowcount for sql, params in statements]
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    return changed

@@ -403,3 +403,65 @@ async def test_a_writer_of_an_update_cancelled_while_beginning_leaves_no_half(
     for attempt in range(20):  # the mark and the effects: both committed, or neither
         assert await db.is_applied(600 + attempt) == (attempt in staff)
         assert await db.is_applied(700 + attempt)
+
+
+INSERT_PERSON = (
+    "INSERT INTO people(user_id, first_name, language, created_at, updated_at)"
+    " VALUES (?, 'P', 'fr', 'x', 'x')"
+)
+
+
+async def test_a_transaction_in_one_call_commits_all_its_statements_and_its_mark(
+    db: Database, tmp_path: Path
+) -> None:
+    changed = await db.transact(
+        [(INSERT_PERSON, (1,)), (INSERT_PERSON, (2,)), ("UPDATE people SET language = 'es'", ())],
+        update_id=800,
+    )
+    assert changed == [1, 1, 2]
+    assert await db.is_applied(800)
+    other = sqlite3.connect(tmp_path / "passerelle.db")  # committed: another connection sees it
+    assert other.execute("SELECT user_id, language FROM people ORDER BY 1").fetchall() == [
+        (1, "es"),
+        (2, "es"),
+    ]
+    other.close()
+
+
+async def test_a_transaction_in_one_call_changes_nothing_when_a_statement_fails(
+    db: Database,
+) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.transact([(INSERT_PERSON, (1,)), (INSERT_PERSON, (1,))], update_id=801)
+    assert await people(db) == [] and not await db.is_applied(801)
+    await db.transact([(INSERT_PERSON, (3,))], update_id=801)  # not left in a transaction
+    assert await people(db) == [3]
+    with pytest.raises(DuplicateUpdate):
+        await db.transact([(INSERT_PERSON, (4,))], update_id=801)
+    assert await people(db) == [3]
+    await db.run(  # an update from the inbox: its row is marked, not added
+        "INSERT INTO inbox(update_id, person, body, received_at) VALUES (802, 5, '{}', 'x')"
+    )
+    await db.transact([(INSERT_PERSON, (5,))], update_id=802)
+    row = await db.fetchone("SELECT person FROM inbox WHERE update_id = 802")
+    assert row is not None and row[0] == 5 and await db.is_applied(802)
+
+
+async def test_a_transaction_in_one_call_waits_for_an_open_one(db: Database) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def open_transaction() -> None:
+        async with db.write() as conn:
+            await conn.execute(INSERT_PERSON, (1,))
+            entered.set()
+            await release.wait()
+
+    holder = asyncio.create_task(open_transaction())
+    await entered.wait()
+    waiting = asyncio.create_task(db.transact([("DELETE FROM people", ())]))
+    await asyncio.sleep(0)
+    assert not waiting.done() and db.writing  # held by the write lock, not inside it
+    release.set()
+    await holder
+    assert await waiting == [1]
+    assert await people(db) == []
