@@ -17,7 +17,15 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.emulator import Emulator
-from handlers.request import POOL_TIMEOUT_MESSAGE, AiohttpRequest, FormBody, _body, urlencoded
+from handlers.request import (
+    POOL_TIMEOUT_MESSAGE,
+    AiohttpRequest,
+    FormBody,
+    _body,
+    allow_raw_requests,
+    post_raw,
+    urlencoded,
+)
 
 Make = Callable[..., BaseRequest]
 KINDS: dict[str, Make] = {"httpx": HTTPXRequest, "aiohttp": AiohttpRequest}
@@ -206,3 +214,33 @@ def test_a_request_body_is_what_ptb_json_parameters_make_urlencoded() -> None:
     assert isinstance(body, FormBody)
     assert body._value == urlencode(data.json_parameters).encode()
     assert _body(RequestData([])) is None
+
+
+async def test_a_raw_call_is_the_request_ptb_makes_and_raises_its_errors(
+    emu: Emulator, awa: int
+) -> None:
+    bot = await _bot(emu, AiohttpRequest())
+    try:
+        keyboard = {"inline_keyboard": [[{"text": "Oui ✓", "callback_data": "x:1"}]]}
+        parameters: dict[str, object] = {
+            "chat_id": awa,
+            "text": "<b>Prête ?</b> & plus",
+            "parse_mode": "HTML",
+            "reply_markup": keyboard,
+            "disable_notification": None,
+        }
+        allow_raw_requests()
+        before = len(emu.requests)
+        ours = await post_raw(bot, "send_message", parameters)
+        theirs = await bot.do_api_request("send_message", parameters, return_type=None)
+        (method_a, sent_a), (method_b, sent_b) = emu.requests[before:]
+        assert method_a == method_b == "sendMessage" and sent_a == sent_b
+        assert ours["text"] == theirs["text"] == "Prête ? & plus"
+        with pytest.raises(BadRequest):
+            await post_raw(
+                bot, "edit_message_text", {"chat_id": awa, "message_id": 10**6, "text": "x"}
+            )
+        with pytest.raises(Forbidden):
+            await post_raw(bot, "send_message", {"chat_id": emu.add_user("Never"), "text": "x"})
+    finally:
+        await bot.shutdown()
