@@ -321,6 +321,12 @@ async def main() -> None:
         metavar="CHECKOUT",
         help="also run Passerelle from another checkout (a worktree of main, say) as 'compare'",
     )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="run the bots at the same time (each with its own emulator and people) rather than"
+        " one after the other: the machine's load then weighs on each alike",
+    )
     args = parser.parse_args()
     if args.compare:
         command = ["env", "-C", args.compare, sys.executable, "-m", "bot.cli", "run"]
@@ -338,6 +344,17 @@ async def main() -> None:
         )
         runs: dict[str, list[Run]] = {bot: [] for bot in args.bots}
         for index in range(args.runs):
+            if args.together:
+                together = await asyncio.gather(
+                    *(
+                        measure(bot, people, (think[0], think[1]), args.seconds, 7 + index)
+                        for bot in args.bots
+                    )
+                )
+                for bot, run in zip(args.bots, together, strict=True):
+                    runs[bot].append(run)
+                    print(line(bot, run), flush=True)
+                continue
             for bot in args.bots:
                 run = await measure(bot, people, (think[0], think[1]), args.seconds, 7 + index)
                 runs[bot].append(run)

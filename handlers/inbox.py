@@ -12,6 +12,7 @@ import contextlib
 import logging
 import sqlite3
 import traceback
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -81,12 +82,64 @@ class Workers:
         # from its stored JSON was a tenth of the bot's CPU. After a restart (or past the
         # bound) the stored JSON is parsed, as before.
         self._parsed: dict[int, Update] = {}
+        # Reading a person's inbox before each of her updates was one database round trip
+        # per update. Once her worker found nothing of hers left in the inbox but what it
+        # took, with nothing told since (`_clear`), every update of hers stored later is one
+        # the poller stored as new and remembered here, in order (`_fresh`): her worker takes
+        # them from memory instead. The highest update each
+        # person's workers took (`_taken`) guards against taking one twice: an update read
+        # from the inbox whose storing is only told here afterwards. Anything else (a
+        # restart, the webhook, an update stored before, past the bound) reads the inbox.
+        self._clear: set[int] = set()
+        self._fresh: dict[int, deque[int]] = {}
+        self._taken: dict[int, int] = {}
 
-    def remember(self, updates: Sequence[Update]) -> None:
-        """Keeps updates just stored in the inbox, parsed, for their people's workers."""
+    def remember(self, updates: Sequence[Update], fresh: bool = False) -> None:
+        """Keeps updates just stored in the inbox, parsed, for their people's workers.
+
+        `fresh`: the poller stored every one of them as new, just now, one batch after the
+        other (so in order): people whose inbox was found empty take them from here."""
         if len(self._parsed) > MAX_PARSED:
             self._parsed.clear()
+        if len(self._taken) > MAX_PARSED:
+            self._taken.clear()
+            self._clear.clear()
+            self._fresh.clear()
         self._parsed.update((update.update_id, update) for update in updates)
+        for update in updates:
+            person = person_of(update)
+            if person not in self._clear:
+                continue
+            if fresh:
+                self._fresh.setdefault(person, deque()).append(update.update_id)
+            else:
+                self._unsettle(person)
+
+    def _unsettle(self, person: int) -> None:
+        """Her worker reads her inbox again before her next update."""
+        self._clear.discard(person)
+        self._fresh.pop(person, None)
+
+    def _settle(self, person: int) -> None:
+        """Her inbox was found empty: her next updates are those remembered as fresh."""
+        if person in self._taken:  # else an update taken before could come back as fresh
+            self._clear.add(person)
+
+    async def _next(self, person: int) -> Entry | None:
+        """Her oldest update not handled yet: from memory when her inbox is known, else read."""
+        if person in self._clear:
+            fresh = self._fresh.get(person)
+            while fresh:
+                update_id = fresh.popleft()
+                if update_id <= self._taken[person]:
+                    continue  # taken already, read from the inbox before it was told here
+                if update_id not in self._parsed:  # forgotten past the bound
+                    self._unsettle(person)
+                    break
+                return Entry(update_id, person, {}, 0, more=bool(fresh))
+            else:
+                return None
+        return await _retrying(self._stop, partial(self.inbox.next, person))
 
     def _parse(self, entry: Entry) -> Update:
         update = self._parsed.pop(entry.update_id, None)
@@ -110,7 +163,13 @@ class Workers:
         try:
             while not self._stop.is_set():
                 self._news.discard(person)
-                entry = await _retrying(self._stop, partial(self.inbox.next, person))
+                entry = await self._next(person)
+                if entry is not None:
+                    self._taken[person] = max(entry.update_id, self._taken.get(person, -1))
+                if person not in self._news and (entry is None or not entry.more):
+                    # Nothing waits behind it, and no update of hers was stored since the
+                    # look: any stored from now on is remembered as fresh, in order.
+                    self._settle(person)
                 if entry is None:
                     if person in self._news:
                         continue
@@ -122,12 +181,14 @@ class Workers:
                         return  # nothing waited behind it and nothing came since: no read
                     continue
                 # A flood: everything she has queued is set aside unhandled, in one write.
+                self._unsettle(person)
+                flooding = self._parse(entry)
                 await _retrying(self._stop, partial(self.inbox.set_aside, person))
                 for update_id in [u for u, p in self._parsed.items() if person_of(p) == person]:
                     del self._parsed[update_id]
                 if verdict is Verdict.FLOODED:
                     log.warning("person %s sends too fast: updates set aside for a while", person)
-                    await self.slow_down(Update.de_json(entry.body, self.app.bot))
+                    await self.slow_down(flooding)
         finally:
             if self._tasks.get(person) is asyncio.current_task():
                 del self._tasks[person]
@@ -263,12 +324,12 @@ class Poller:
         batch = [(update.update_id, person_of(update), raw) for update, raw in fetched]
         updates = [update for update, _raw in fetched]
         try:
-            people = await self.inbox.put(batch)
+            people, fresh = await self.inbox.store(batch)
         except sqlite3.Error as error:
             log.error("inbox: could not store updates (%s); fetching them again", error)
             await pause(stop, 1)
             return False
-        self.workers.remember(updates)
+        self.workers.remember(updates, fresh)
         for person in people:
             self.workers.wake(person)
         return True

@@ -25,7 +25,7 @@ from bot.runtime.replies import (
     fit,
 )
 from handlers.limits import RateLimiter, Slot, seconds_of
-from handlers.request import allow_raw_requests
+from handlers.request import post_raw
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,6 @@ class Sender:
         self.bot = bot
         self.on_unreachable = on_unreachable
         self.limiter = limiter or RateLimiter()
-        allow_raw_requests()
 
     async def deliver(self, replies: Sequence[Reply]) -> list[Sent | None]:
         """Sends replies in order; a reply that cannot be delivered yields None.
@@ -264,15 +263,22 @@ class Sender:
         endpoint, parameters = request_of(reply)
         # The answer as Telegram's JSON: PTB would build a whole Message (its keyboard, its
         # sender, its chat) from every answer, only for its ids (benchmarks/README.md, §1).
-        answer = await self.bot.do_api_request(endpoint, parameters, return_type=None)
+        answer = await post_raw(self.bot, endpoint, parameters)
         return sent_of(answer)
 
     async def answer(self, query_id: str, toast: Toast | None) -> None:
         """Answers a button press (every press is answered), ignoring expired queries."""
         toast = toast or Toast()
         try:
-            await self.bot.answer_callback_query(
-                query_id, text=toast.text[:200] or None, show_alert=toast.alert
+            # Raw, as replies go (`_call`): PTB's method makes the same request.
+            await post_raw(
+                self.bot,
+                "answer_callback_query",
+                {
+                    "callback_query_id": query_id,
+                    "text": toast.text[:200] or None,
+                    "show_alert": toast.alert,
+                },
             )
         except BadRequest as error:
             log.info("could not answer a callback query: %s", error.message)

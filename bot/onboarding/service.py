@@ -161,14 +161,18 @@ class Onboarding:
             return current, False
         state = start(self.form)
         now = iso(self.clock)
-        async with self.db.write(update_id) as conn:
-            await conn.execute("DELETE FROM answers WHERE user_id = ?", (person.user_id,))
-            await conn.execute("DELETE FROM applications WHERE user_id = ?", (person.user_id,))
-            await conn.execute(
-                "INSERT INTO applications(user_id, flow, status, step, round, active, cohort,"
-                " started_at, updated_at) VALUES (?, ?, ?, ?, 0, 1, ?, ?, ?)",
-                (person.user_id, self.form.id, IN_PROGRESS, state.step, cohort, now, now),
-            )
+        await self.db.transact(
+            [
+                ("DELETE FROM answers WHERE user_id = ?", (person.user_id,)),
+                ("DELETE FROM applications WHERE user_id = ?", (person.user_id,)),
+                (
+                    "INSERT INTO applications(user_id, flow, status, step, round, active,"
+                    " cohort, started_at, updated_at) VALUES (?, ?, ?, ?, 0, 1, ?, ?, ?)",
+                    (person.user_id, self.form.id, IN_PROGRESS, state.step, cohort, now, now),
+                ),
+            ],
+            update_id,
+        )
         created = await self.get(person.user_id)
         assert created is not None
         return created, True
@@ -206,50 +210,74 @@ class Onboarding:
         transition = advance(self.form, application.state, event)
         if isinstance(event, Begin) or transition.state == application.state:
             return transition
+        submitted = any(isinstance(output, Submitted) for output in transition.outputs)
+        if not self._needs_conn(application, transition) and not (submitted and tell):
+            # Writes only, none needing an answer from the one before: one call to the
+            # database thread for the whole transaction (most answers come this way).
+            await self.db.transact(self._writes(who, application, transition), update_id)
+            return transition
         async with self.db.write(update_id) as conn:
             await self._commit(conn, who, application, transition)
-            submitted = any(isinstance(output, Submitted) for output in transition.outputs)
             if submitted and tell is not None:
                 record = await self.get(application.user_id, conn)
                 if record is not None:
                     await put_in(conn, self.clock, await tell(record))
         return transition
 
+    @staticmethod
+    def _needs_conn(application: Application, transition: Transition) -> bool:
+        """Whether committing the transition takes more than `_writes` (the privacy service)."""
+        declined = any(isinstance(output, Declined) for output in transition.outputs)
+        consents = Step.CONSENT in transition.state.answers
+        return declined or (consents and Step.CONSENT not in application.state.answers)
+
     async def _commit(
         self, conn: aiosqlite.Connection, who: Who, application: Application, transition: Transition
     ) -> None:
         user_id = application.user_id
-        state = transition.state
-        now = iso(self.clock)
         if any(isinstance(output, Declined) for output in transition.outputs):
             await self.privacy.erase_in(conn, user_id, Reason.CONSENT_REFUSED, user_id)
             return
+        for sql, params in self._writes(who, application, transition):
+            await conn.execute(sql, params)
+        if self._needs_conn(application, transition):  # not declined: consent just given
+            await self.privacy.record_consent(conn, user_id)
+
+    def _writes(
+        self, who: Who, application: Application, transition: Transition
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        """The statements that store a transition (but a refusal, and the consent's record)."""
+        user_id = application.user_id
+        state = transition.state
+        now = iso(self.clock)
+        writes: list[tuple[str, tuple[Any, ...]]] = []
         old, new = application.state.answers, state.answers
         for step in old.keys() - new.keys():
-            await conn.execute(
-                "DELETE FROM answers WHERE user_id = ? AND step = ?", (user_id, step)
-            )
+            writes.append(("DELETE FROM answers WHERE user_id = ? AND step = ?", (user_id, step)))
         for step, value in new.items():
             if old.get(step) != value:
-                await conn.execute(
-                    "INSERT INTO answers(user_id, step, value, answered_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT(user_id, step) DO UPDATE SET value = excluded.value,"
-                    " answered_at = excluded.answered_at",
-                    (user_id, step, _encode(value), now),
+                writes.append(
+                    (
+                        "INSERT INTO answers(user_id, step, value, answered_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT(user_id, step) DO UPDATE SET value = excluded.value,"
+                        " answered_at = excluded.answered_at",
+                        (user_id, step, _encode(value), now),
+                    )
                 )
         if Step.CONSENT in new and Step.CONSENT not in old:
-            await conn.execute(
-                "UPDATE people SET consented_at = ?, first_name = ?, last_name = ?, username = ?"
-                " WHERE user_id = ?",
-                (now, who.first_name, who.last_name, who.username, user_id),
+            writes.append(
+                (
+                    "UPDATE people SET consented_at = ?, first_name = ?, last_name = ?,"
+                    " username = ? WHERE user_id = ?",
+                    (now, who.first_name, who.last_name, who.username, user_id),
+                )
             )
-            await self.privacy.record_consent(conn, user_id)
         derived = settings_of(self.form, new)
         if "timezone" in derived and derived["timezone"] != settings_of(self.form, old).get(
             "timezone"
         ):
-            await conn.execute(
-                "UPDATE people SET timezone = ? WHERE user_id = ?", (derived["timezone"], user_id)
+            writes.append(
+                ("UPDATE people SET timezone = ? WHERE user_id = ?", (derived["timezone"], user_id))
             )
         status, outcome, reasons, submitted = IN_PROGRESS, None, "[]", None
         if state.status == "not_eligible":
@@ -258,23 +286,26 @@ class Onboarding:
         if submit is not None:
             status, outcome, submitted = PENDING, submit.outcome, now
             reasons = json.dumps(list(submit.reasons), ensure_ascii=False)
-        await conn.execute(  # a step left behind takes its message along (its caller closes it)
-            "UPDATE applications SET status = ?, step = ?, round = ?, draft = ?, role = ?,"
-            " outcome = COALESCE(?, outcome), reasons = ?,"
-            " submitted_at = COALESCE(?, submitted_at),"
-            " asked_message = CASE WHEN round = ? THEN asked_message END,"
-            " active = 1, updated_at = ? WHERE user_id = ?",
+        writes.append(  # a step left behind takes its message along (its caller closes it)
             (
-                status,
-                state.step,
-                state.round,
-                json.dumps(list(state.draft)) if state.draft else None,
-                derived.get(self.form.spec.role_key),
-                outcome,
-                reasons,
-                submitted,
-                state.round,
-                now,
-                user_id,
-            ),
+                "UPDATE applications SET status = ?, step = ?, round = ?, draft = ?, role = ?,"
+                " outcome = COALESCE(?, outcome), reasons = ?,"
+                " submitted_at = COALESCE(?, submitted_at),"
+                " asked_message = CASE WHEN round = ? THEN asked_message END,"
+                " active = 1, updated_at = ? WHERE user_id = ?",
+                (
+                    status,
+                    state.step,
+                    state.round,
+                    json.dumps(list(state.draft)) if state.draft else None,
+                    derived.get(self.form.spec.role_key),
+                    outcome,
+                    reasons,
+                    submitted,
+                    state.round,
+                    now,
+                    user_id,
+                ),
+            )
         )
+        return writes

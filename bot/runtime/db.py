@@ -167,9 +167,10 @@ class Database:
                 # Inside the try: a task cancelled while BEGIN waits in the connection's queue
                 # must still roll back, or the connection stays in that transaction and every
                 # later write fails ("cannot start a transaction within a transaction").
-                await conn.execute("BEGIN IMMEDIATE")
-                if update_id is not None:
-                    await _mark_applied(conn, update_id)
+                if update_id is None:
+                    await conn.execute("BEGIN IMMEDIATE")
+                else:
+                    await _begin_applied(conn, update_id)
                 yield conn
             except BaseException:
                 with contextlib.suppress(sqlite3.OperationalError):  # BEGIN itself failed
@@ -177,6 +178,27 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+
+    async def transact(
+        self, statements: Sequence[tuple[str, Sequence[Any]]], update_id: int | None = None
+    ) -> list[int]:
+        """Runs write statements as one transaction, in one call to the database thread;
+        returns the rows each changed. With update_id, raises DuplicateUpdate (and changes
+        nothing) if that update was already applied, as `write` does.
+
+        For a transaction that needs no answer from its statements before the next: `write`
+        costs a call for BEGIN, one for each statement and one for COMMIT. Committed (and
+        fsynced) when it returns; if a statement fails, nothing of it is.
+        """
+        async with self._write_lock:
+            conn = self._w
+            # aiosqlite runs a function in the connection's thread only through this method
+            # (its own execute and commit go through it too): the whole transaction is one
+            # function, so no other call on the connection can come between its statements.
+            changed: list[int] = await conn._execute(  # type: ignore[no-untyped-call]
+                _transaction, conn._conn, update_id, statements
+            )
+            return changed
 
     async def run(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Runs one write statement as a transaction of its own; returns the rows it changed.
@@ -223,19 +245,54 @@ class Database:
 _NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 
-async def _mark_applied(conn: aiosqlite.Connection, update_id: int) -> None:
-    """Records that an update's effects commit now; DuplicateUpdate if they already did."""
-    cursor = await conn.execute(
-        f"UPDATE inbox SET applied_at = {_NOW} WHERE update_id = ? AND applied_at IS NULL",
-        (update_id,),
-    )
-    if cursor.rowcount == 1:
-        return
-    try:  # an update that did not come through the inbox (a service called directly)
-        await conn.execute(
-            "INSERT INTO inbox(update_id, person, body, received_at, applied_at, done_at)"
-            f" VALUES (?, 0, '{{}}', {_NOW}, {_NOW}, {_NOW})",
-            (update_id,),
+async def _begin_applied(conn: aiosqlite.Connection, update_id: int) -> None:
+    """Begins a write transaction and records in it that an update's effects commit now;
+    DuplicateUpdate if they already did.
+
+    BEGIN and the mark are one script, so one call to the database thread instead of two:
+    the mark is an UPDATE of the update's inbox row, or, for an update that did not come
+    through the inbox (a service called directly), an INSERT of a row already applied, which
+    the primary key refuses when the update was applied before.
+    """
+    update = int(update_id)  # an integer written into the script, never text
+    try:
+        await conn.executescript(
+            "BEGIN IMMEDIATE;"
+            f" UPDATE inbox SET applied_at = {_NOW} WHERE update_id = {update}"
+            " AND applied_at IS NULL;"
+            " INSERT INTO inbox(update_id, person, body, received_at, applied_at, done_at)"
+            f" SELECT {update}, 0, '{{}}', {_NOW}, {_NOW}, {_NOW} WHERE changes() = 0;"
         )
     except sqlite3.IntegrityError:
         raise DuplicateUpdate(update_id) from None
+
+
+def _transaction(
+    conn: sqlite3.Connection,
+    update_id: int | None,
+    statements: Sequence[tuple[str, Sequence[Any]]],
+) -> list[int]:
+    """`Database.transact`'s work, in the connection's thread."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if update_id is not None:
+            marked = conn.execute(
+                f"UPDATE inbox SET applied_at = {_NOW} WHERE update_id = ? AND applied_at IS NULL",
+                (update_id,),
+            )
+            if marked.rowcount != 1:
+                try:  # an update that did not come through the inbox (a service called directly)
+                    conn.execute(
+                        "INSERT INTO inbox(update_id, person, body, received_at, applied_at,"
+                        f" done_at) VALUES (?, 0, '{{}}', {_NOW}, {_NOW}, {_NOW})",
+                        (update_id,),
+                    )
+                except sqlite3.IntegrityError:
+                    raise DuplicateUpdate(update_id) from None
+        changed = [conn.execute(sql, tuple(params)).rowcount for sql, params in statements]
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    return changed

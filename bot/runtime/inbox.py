@@ -47,10 +47,16 @@ class Inbox:
         confirmation) is not stored twice. The batch is one statement (a batch holds at most
         100 updates): a transaction of its own, in one round trip.
         """
+        return (await self.store(updates))[0]
+
+    async def store(
+        self, updates: Sequence[tuple[int, int, dict[str, Any]]]
+    ) -> tuple[list[int], bool]:
+        """`put`, and whether every update of the batch was new (none was stored before)."""
         if not updates:
-            return []
+            return [], True
         rows = ", ".join([f"(?, ?, ?, {_NOW})"] * len(updates))
-        await self.db.run(
+        stored = await self.db.run(
             f"INSERT INTO inbox(update_id, person, body, received_at) VALUES {rows}"
             " ON CONFLICT(update_id) DO NOTHING",
             [
@@ -59,7 +65,8 @@ class Inbox:
                 for value in (update_id, person, json.dumps(body, ensure_ascii=False))
             ],
         )
-        return list(dict.fromkeys(person for _update_id, person, _body in updates))
+        people = list(dict.fromkeys(person for _update_id, person, _body in updates))
+        return people, stored == len(updates)
 
     async def next(self, person: int) -> Entry | None:
         """The person's oldest update not handled yet (parked ones are skipped), and whether

@@ -7,15 +7,25 @@ import io
 import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 import telegram
 from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot.emulator import Emulator
-from handlers.request import POOL_TIMEOUT_MESSAGE, AiohttpRequest
+from handlers.request import (
+    POOL_TIMEOUT_MESSAGE,
+    AiohttpRequest,
+    FormBody,
+    _body,
+    allow_raw_requests,
+    post_raw,
+    urlencoded,
+)
 
 Make = Callable[..., BaseRequest]
 KINDS: dict[str, Make] = {"httpx": HTTPXRequest, "aiohttp": AiohttpRequest}
@@ -173,3 +183,64 @@ async def test_a_hanging_upload_times_out_too(emu: Emulator, awa: int, bot: tele
     fault.clear()
     sent = await bot.send_document(awa, InputFile(b"y", filename="d.csv"))
     assert sent.document is not None and sent.document.file_name == "d.csv"
+
+
+def test_form_fields_are_encoded_as_urlencode_encodes_them() -> None:
+    texts = [
+        "",
+        "plain",
+        "".join(chr(c) for c in range(128)),
+        "<b>Ta motivation ?</b>\nÀ bientôt — 🙂 ç ß 日本",
+        '{"inline_keyboard": [[{"text": "Oui", "callback_data": "ob:3:1"}]]}',
+        "a+b=c&d%e f~g.h-i_j",
+    ]
+    for text in texts:
+        fields = {"text": text, "chat_id": "42", text or "k": "v"}
+        assert urlencoded(fields) == urlencode(fields).encode()
+
+
+def test_a_request_body_is_what_ptb_json_parameters_make_urlencoded() -> None:
+    keyboard = {"inline_keyboard": [[{"text": "Sí ✓", "callback_data": "x:1"}]]}
+    data = RequestData(
+        [
+            RequestParameter.from_input("chat_id", 42),
+            RequestParameter.from_input("text", "Hola & adiós"),
+            RequestParameter.from_input("show_alert", False),
+            RequestParameter.from_input("reply_markup", keyboard),
+            RequestParameter.from_input("caption", None),
+        ]
+    )
+    body = _body(data)
+    assert isinstance(body, FormBody)
+    assert body._value == urlencode(data.json_parameters).encode()
+    assert _body(RequestData([])) is None
+
+
+async def test_a_raw_call_is_the_request_ptb_makes_and_raises_its_errors(
+    emu: Emulator, awa: int
+) -> None:
+    bot = await _bot(emu, AiohttpRequest())
+    try:
+        keyboard = {"inline_keyboard": [[{"text": "Oui ✓", "callback_data": "x:1"}]]}
+        parameters: dict[str, object] = {
+            "chat_id": awa,
+            "text": "<b>Prête ?</b> & plus",
+            "parse_mode": "HTML",
+            "reply_markup": keyboard,
+            "disable_notification": None,
+        }
+        allow_raw_requests()
+        before = len(emu.requests)
+        ours = await post_raw(bot, "send_message", parameters)
+        theirs = await bot.do_api_request("send_message", parameters, return_type=None)
+        (method_a, sent_a), (method_b, sent_b) = emu.requests[before:]
+        assert method_a == method_b == "sendMessage" and sent_a == sent_b
+        assert ours["text"] == theirs["text"] == "Prête ? & plus"
+        with pytest.raises(BadRequest):
+            await post_raw(
+                bot, "edit_message_text", {"chat_id": awa, "message_id": 10**6, "text": "x"}
+            )
+        with pytest.raises(Forbidden):
+            await post_raw(bot, "send_message", {"chat_id": emu.add_user("Never"), "text": "x"})
+    finally:
+        await bot.shutdown()

@@ -196,3 +196,29 @@ async def test_buttons_reach_telegram_as_they_were_built(emu: Emulator) -> None:
             [{"text": "Program site", "url": "https://example.org/p"}],
         ]
     }
+
+
+async def test_a_press_is_answered_with_its_toast_and_an_expired_one_is_no_error(
+    emu: Emulator,
+) -> None:
+    uid = emu.add_user("Awa")
+    await emu.send_text(uid, "hi")
+    bot = await _bot(emu)
+    try:
+        sender = Sender(bot, _reachable, RateLimiter(limit=100))
+        [sent] = await sender.deliver([Send(uid, "Sure?", ((Button("Yes", "y"),),))])
+        assert sent is not None
+        alert = emu.state.new_query(uid, sent.message_id, "y")
+        await sender.answer(alert.id, Toast("Saved", alert=True))
+        plain = emu.state.new_query(uid, sent.message_id, "y")
+        await sender.answer(plain.id, None)
+        await sender.answer(plain.id, Toast("twice"))  # answered already: logged, not raised
+    finally:
+        await bot.shutdown()
+    assert alert.result is not None and plain.result is not None
+    assert (alert.result.text, alert.result.show_alert) == ("Saved", True)
+    assert (plain.result.text, plain.result.show_alert, plain.result.answered) == (
+        None,
+        False,
+        True,
+    )

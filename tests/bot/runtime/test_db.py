@@ -348,3 +348,120 @@ async def test_one_statement_commits_by_itself_after_any_open_transaction(
     other = sqlite3.connect(tmp_path / "passerelle.db")  # committed: another connection sees it
     assert other.execute("SELECT first_name, language FROM people").fetchall() == [("P1", "es")]
     other.close()
+
+
+async def test_an_inbox_update_is_marked_applied_with_its_effects_only(db: Database) -> None:
+    # BEGIN and the mark go to the database thread as one script: the mark is still part of
+    # the transaction (rolled back with it) and a second application is still refused.
+    await db.run(
+        "INSERT INTO inbox(update_id, person, body, received_at) VALUES (500, 5, '{}', 'x')"
+    )
+    with pytest.raises(RuntimeError):
+        async with db.write(update_id=500) as conn:
+            await conn.execute(
+                "INSERT INTO people(user_id, language, created_at, updated_at)"
+                " VALUES (5, 'en', ?, ?)",
+                (NOW, NOW),
+            )
+            raise RuntimeError("crash before commit")
+    assert not await db.is_applied(500)
+    assert await people(db) == []
+
+    await add_person(db, 5, update_id=500)
+    row = await db.fetchone(
+        "SELECT person, applied_at IS NOT NULL FROM inbox WHERE update_id = 500"
+    )
+    assert row is not None and tuple(row) == (5, 1)  # the stored row, not a new one
+    with pytest.raises(DuplicateUpdate):
+        await add_person(db, 6, update_id=500)
+    assert await people(db) == [5]
+    await add_person(db, 6, update_id=501)  # the connection is not left in a transaction
+    assert await people(db) == [5, 6]
+
+
+async def test_a_writer_of_an_update_cancelled_while_beginning_leaves_no_half(
+    db: Database,
+) -> None:
+    for attempt in range(20):  # cancelled at different points of the begin's trip
+
+        async def write(user_id: int) -> None:
+            async with db.write(update_id=600 + user_id) as conn:
+                await conn.execute(
+                    "INSERT INTO staff(user_id, role, added_at) VALUES (?, 'staff', 'x')",
+                    (user_id,),
+                )
+
+        task = asyncio.create_task(write(attempt))
+        for _ in range(attempt % 4):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with db.write(update_id=700 + attempt):  # not left inside a transaction
+            pass
+    staff = {row[0] for row in await db.fetchall("SELECT user_id FROM staff")}
+    for attempt in range(20):  # the mark and the effects: both committed, or neither
+        assert await db.is_applied(600 + attempt) == (attempt in staff)
+        assert await db.is_applied(700 + attempt)
+
+
+INSERT_PERSON = (
+    "INSERT INTO people(user_id, first_name, language, created_at, updated_at)"
+    " VALUES (?, 'P', 'fr', 'x', 'x')"
+)
+
+
+async def test_a_transaction_in_one_call_commits_all_its_statements_and_its_mark(
+    db: Database, tmp_path: Path
+) -> None:
+    changed = await db.transact(
+        [(INSERT_PERSON, (1,)), (INSERT_PERSON, (2,)), ("UPDATE people SET language = 'es'", ())],
+        update_id=800,
+    )
+    assert changed == [1, 1, 2]
+    assert await db.is_applied(800)
+    other = sqlite3.connect(tmp_path / "passerelle.db")  # committed: another connection sees it
+    assert other.execute("SELECT user_id, language FROM people ORDER BY 1").fetchall() == [
+        (1, "es"),
+        (2, "es"),
+    ]
+    other.close()
+
+
+async def test_a_transaction_in_one_call_changes_nothing_when_a_statement_fails(
+    db: Database,
+) -> None:
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.transact([(INSERT_PERSON, (1,)), (INSERT_PERSON, (1,))], update_id=801)
+    assert await people(db) == [] and not await db.is_applied(801)
+    await db.transact([(INSERT_PERSON, (3,))], update_id=801)  # not left in a transaction
+    assert await people(db) == [3]
+    with pytest.raises(DuplicateUpdate):
+        await db.transact([(INSERT_PERSON, (4,))], update_id=801)
+    assert await people(db) == [3]
+    await db.run(  # an update from the inbox: its row is marked, not added
+        "INSERT INTO inbox(update_id, person, body, received_at) VALUES (802, 5, '{}', 'x')"
+    )
+    await db.transact([(INSERT_PERSON, (5,))], update_id=802)
+    row = await db.fetchone("SELECT person FROM inbox WHERE update_id = 802")
+    assert row is not None and row[0] == 5 and await db.is_applied(802)
+
+
+async def test_a_transaction_in_one_call_waits_for_an_open_one(db: Database) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def open_transaction() -> None:
+        async with db.write() as conn:
+            await conn.execute(INSERT_PERSON, (1,))
+            entered.set()
+            await release.wait()
+
+    holder = asyncio.create_task(open_transaction())
+    await entered.wait()
+    waiting = asyncio.create_task(db.transact([("DELETE FROM people", ())]))
+    await asyncio.sleep(0)
+    assert not waiting.done() and db.writing  # held by the write lock, not inside it
+    release.set()
+    await holder
+    assert await waiting == [1]
+    assert await people(db) == []
