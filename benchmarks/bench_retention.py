@@ -89,6 +89,14 @@ def add_meetings(path: Path, seed: int = 11) -> int:
     return len(meetings)
 
 
+def spread(what: str, held: list[float]) -> None:
+    """Prints how long each write transaction held the writer: min, median, max."""
+    print(
+        f"{what}: min {min(held):.3f} s, median {statistics.median(held):.3f} s,"
+        f" max {max(held):.3f} s"
+    )
+
+
 async def erase_participants(db: Path, runs: int) -> None:
     """Times erasing 25 members of active pairs in one transaction, `runs` times."""
     core = await build_core(Settings(token="1:bench", db=db), clock=FrozenClock(LATER))
@@ -106,10 +114,7 @@ async def erase_participants(db: Path, runs: int) -> None:
                 for user_id in batch:
                     await core.privacy.erase_in(conn, user_id, Reason.RETENTION, 0)
             held.append(time.perf_counter() - start)
-        print(
-            f"{RETENTION_BATCH} participants erased (one transaction): min {min(held):.3f} s,"
-            f" median {statistics.median(held):.3f} s, max {max(held):.3f} s"
-        )
+        spread(f"{RETENTION_BATCH} participants erased (one transaction)", held)
     finally:
         await core.close()
 
@@ -130,10 +135,7 @@ async def measure(db: Path, runs: int) -> None:
             async with core.db.write() as conn:
                 await core.privacy.run_retention(conn, None)  # type: ignore[arg-type]
             held.append(time.perf_counter() - start)
-        print(
-            f"retention run ({RETENTION_BATCH} people, one transaction): min {min(held):.3f} s,"
-            f" median {statistics.median(held):.3f} s, max {max(held):.3f} s"
-        )
+        spread(f"retention run ({RETENTION_BATCH} people, one transaction)", held)
     finally:
         await core.close()
 
