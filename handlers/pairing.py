@@ -13,7 +13,16 @@ from bot.cohorts.service import valid_code
 from bot.cohorts.store import Cohort
 from bot.cohorts.view import unknown_cohort
 from bot.core import Core
-from bot.pairing.service import MAX_CAPACITY, MENTOR, Ended, Paired, Refused, fingerprint
+from bot.pairing.matching import Suggestion
+from bot.pairing.service import (
+    MAX_CAPACITY,
+    MENTOR,
+    Ended,
+    Paired,
+    Participant,
+    Refused,
+    fingerprint,
+)
 from bot.pairing.view import (
     END,
     MORE,
@@ -320,19 +329,29 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
             response.toast = Toast(now.t.plain("The situation changed: nothing was done."))
         await _outcome(core, now, result, response)
 
+    async def fresh(
+        now: Turn, code: str | None, digest: str, response: Response
+    ) -> tuple[Cohort | None, list[Suggestion], dict[int, Participant], bool]:
+        """The suggestions read again (of the cohort with this code), and whether they changed
+        since the list pressed was shown (`digest`): if so, a toast says so."""
+        cohort = await core.cohorts.get(code) if code is not None else None
+        if code is not None and cohort is None:
+            raise BadCallback(code)
+        suggestions, people = await core.pairing.suggestions(code)
+        changed = not suggestions or fingerprint(suggestions) != digest
+        if changed:
+            response.toast = Toast(
+                now.t.plain("The suggestions changed meanwhile: here they are again."), alert=True
+            )
+        return cohort, suggestions, people, changed
+
     async def press_all(now: Turn, digest: str, code: str | None, response: Response) -> None:
         formed = await core.pairing.formed_by(now.update_id)
         if formed:  # handled again after a crash: what it did, not a second round
             response.send(now.chat_id, pair_all_text(now.t, formed, []))
             return
-        cohort = await core.cohorts.get(code) if code is not None else None
-        if code is not None and cohort is None:
-            raise BadCallback(code)
-        suggestions, _ = await core.pairing.suggestions(code)
-        if not suggestions or fingerprint(suggestions) != digest:
-            response.toast = Toast(
-                now.t.plain("The suggestions changed meanwhile: here they are again."), alert=True
-            )
+        cohort, suggestions, _, changed = await fresh(now, code, digest, response)
+        if changed:
             response.send(now.chat_id, *await suggest(now, cohort))
             return
         try:
@@ -354,14 +373,8 @@ def register(app: Application, deps: Deps) -> None:  # type: ignore[type-arg]
         """Shows the next page in place, from a fresh list: the first page again when the
         suggestions changed since the list was shown."""
         message_id, digest, start = page
-        cohort = await core.cohorts.get(code) if code is not None else None
-        if code is not None and cohort is None:
-            raise BadCallback(code)
-        suggestions, people = await core.pairing.suggestions(code)
-        if not suggestions or fingerprint(suggestions) != digest:
-            response.toast = Toast(
-                now.t.plain("The suggestions changed meanwhile: here they are again."), alert=True
-            )
+        cohort, suggestions, people, changed = await fresh(now, code, digest, response)
+        if changed:
             start = 0
         elif start >= len(suggestions):
             raise BadCallback(str(start))
